@@ -1,0 +1,37 @@
+# The two commands a newcomer types: `make run` and `make test` (see README.md).
+PYTHON ?= python3.11
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: run test lint format bench clean
+
+$(VENV)/.runtime: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+## run: install, migrate, load reference and demo data, start web + worker + beat
+run: $(VENV)/.runtime
+	PORT=$(PORT) PY=$(PY) scripts/run
+
+## test: install and run the whole suite (PostgreSQL and Redis on 127.0.0.1 when they answer)
+test: $(VENV)/.dev
+	PY=$(PY) scripts/test $(ARGS)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+format: $(VENV)/.dev
+	$(VENV)/bin/ruff format .
+
+## bench: the benchmarks of docs/benchmarks.md (not part of the suite)
+bench: $(VENV)/.dev
+	PY=$(PY) bench/run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

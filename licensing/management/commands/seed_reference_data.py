@@ -1,0 +1,76 @@
+import csv
+import datetime as dt
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from licensing.models import ControlledItem, Form, PolicyEvent
+from licensing.services import items_for_elements
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+FORMS = set(Form.values)
+
+
+def _date(value: str) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+class Command(BaseCommand):
+    help = "Load the controlled items and policy events the product ships (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--update", action="store_true", help="Overwrite rows that already exist.")
+
+    @transaction.atomic
+    def handle(self, *args, update: bool = False, **options):
+        items = self._items(update)
+        events = self._events(update)
+        self.stdout.write(f"Controlled items: {items} new. Policy events: {events} new.")
+
+    def _items(self, update: bool) -> int:
+        created = 0
+        with open(DATA / "controlled_items.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                defaults = {
+                    "name": row["name"],
+                    "elements": row["elements"],
+                    "form": row["form"] if row["form"] in FORMS else Form.OTHER,
+                    "control_code": row["control_code"],
+                    "hs_codes": row["hs_codes_cn"],
+                    "announcement": row["announcement"],
+                    "controlled_since": _date(row["controlled_since"]),
+                    "licensing_required": row["status"] == "active",
+                    "notes": row["notes"],
+                    "is_reference": True,
+                }
+                if update:
+                    _, new = ControlledItem.objects.update_or_create(code=row["code"], defaults=defaults)
+                else:
+                    _, new = ControlledItem.objects.get_or_create(code=row["code"], defaults=defaults)
+                created += new
+        return created
+
+    def _events(self, update: bool) -> int:
+        created = 0
+        with open(DATA / "policy_events.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                defaults = {
+                    "jurisdiction": row["jurisdiction"],
+                    "kind": row["kind"],
+                    "summary": row["summary"],
+                    "elements": row["elements"],
+                    "source_title": row["source_title"],
+                    "source_url": row["source_url"],
+                    "confidence": row["confidence"],
+                    "is_reference": True,
+                }
+                lookup = {"date": _date(row["date"]), "title": row["title"]}
+                if update:
+                    event, new = PolicyEvent.objects.update_or_create(**lookup, defaults=defaults)
+                else:
+                    event, new = PolicyEvent.objects.get_or_create(**lookup, defaults=defaults)
+                if new or update:
+                    event.items.set(items_for_elements(event.elements) if event.elements else [])
+                created += new
+        return created

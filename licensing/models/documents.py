@@ -1,0 +1,62 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+def document_path(instance: "Document", filename: str) -> str:
+    # A random name: the original name is kept in a column, never trusted as a path.
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"documents/{instance.uploaded_at:%Y/%m}/{uuid.uuid4().hex}.{suffix}"
+
+
+class Document(models.Model):
+    """A file attached to exactly one application, licence or shipment. Served only to users."""
+
+    class Kind(models.TextChoices):
+        END_USER_CERTIFICATE = "end_user_certificate", "End-user certificate"
+        END_USE_STATEMENT = "end_use_statement", "End-use statement"
+        CONTRACT = "contract", "Contract"
+        LICENCE_COPY = "licence_copy", "Licence copy"
+        SUPPLEMENT = "supplement", "Supplement"
+        OTHER = "other", "Other"
+
+    application = models.ForeignKey(
+        "licensing.LicenceApplication", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    licence = models.ForeignKey(
+        "licensing.Licence", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    shipment = models.ForeignKey(
+        "suppliers.Shipment", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    valid_until = models.DateField(null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(application__isnull=False, licence__isnull=True, shipment__isnull=True)
+                    | Q(application__isnull=True, licence__isnull=False, shipment__isnull=True)
+                    | Q(application__isnull=True, licence__isnull=True, shipment__isnull=False)
+                ),
+                name="document_attached_to_exactly_one",
+            )
+        ]
+        indexes = [models.Index(fields=["valid_until"], name="document_validity_idx")]
+
+    def __str__(self) -> str:
+        return self.original_name

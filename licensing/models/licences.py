@@ -1,0 +1,66 @@
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from core.models import ExternalRefModel, unique_external_ref
+
+from .applications import LicenceKind
+from .items import Unit
+
+
+class LicenceStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    EXHAUSTED = "exhausted", "Exhausted"
+    EXPIRED = "expired", "Expired"
+    REVOKED = "revoked", "Revoked"
+
+
+class Licence(ExternalRefModel):
+    """An export licence MOFCOM granted; shipments draw down its lines (DESIGN §5)."""
+
+    number = models.CharField(max_length=100, unique=True)
+    application = models.ForeignKey(
+        "licensing.LicenceApplication", null=True, blank=True, on_delete=models.SET_NULL, related_name="licences"
+    )
+    supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.PROTECT, related_name="licences")
+    kind = models.CharField(max_length=10, choices=LicenceKind.choices, default=LicenceKind.SINGLE)
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    # active/exhausted/expired are kept in step by the services (drawdown, expiry sweep);
+    # revoked is set by a person and stays.
+    status = models.CharField(max_length=10, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["valid_until", "id"]
+        constraints = [
+            unique_external_ref("licence_unique_external_ref"),
+            models.CheckConstraint(condition=Q(valid_from__lte=F("valid_until")), name="licence_valid_range"),
+        ]
+        indexes = [
+            # licence_expiring and the suggestion rule: active licences by expiry.
+            models.Index(fields=["valid_until"], name="licence_active_expiry_idx", condition=Q(status="active")),
+            models.Index(fields=["supplier", "status", "valid_until"], name="licence_supplier_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class LicenceLine(models.Model):
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey("licensing.ControlledItem", on_delete=models.PROTECT, related_name="+")
+    approved_quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.KG)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "item"], name="licence_line_one_per_item"),
+            models.CheckConstraint(condition=Q(approved_quantity__gt=0), name="licence_line_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id}: {self.approved_quantity} {self.unit} {self.item_id}"

@@ -1,0 +1,62 @@
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from core.models import TimestampedModel
+
+
+def default_lead_days() -> list[int]:
+    return [30, 7, 1]
+
+
+class PolicyEvent(TimestampedModel):
+    """A dated policy fact (rule, tariff date, meeting, expiry) that changes the picture."""
+
+    class Jurisdiction(models.TextChoices):
+        CN = "CN", "China"
+        US = "US", "United States"
+        EU = "EU", "European Union"
+        JP = "JP", "Japan"
+        G7 = "G7", "G7"
+        CN_US = "CN-US", "China–US"
+        CN_EU = "CN-EU", "China–EU"
+        OTHER = "other", "Other"
+
+    class Kind(models.TextChoices):
+        RULE = "rule", "Rule"
+        ANNOUNCEMENT = "announcement", "Announcement"
+        EFFECTIVE = "effective", "Takes effect"
+        SUSPENSION = "suspension", "Suspension"
+        EXPIRY = "expiry", "Expiry"
+        TARIFF_THREAT = "tariff_threat", "Tariff threat"
+        TARIFF_CHANGE = "tariff_change", "Tariff change"
+        MEETING = "meeting", "Meeting"
+        LICENSING_PRACTICE = "licensing_practice", "Licensing practice"
+        LIST_ACTION = "list_action", "List action"
+        REACTION = "reaction", "Reaction"
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    date = models.DateField(db_index=True)
+    title = models.CharField(max_length=300)
+    jurisdiction = models.CharField(max_length=10, choices=Jurisdiction.choices)
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    summary = models.TextField(blank=True)
+    # Element symbols as the source gives them; ``items`` is resolved from them. Empty: all.
+    elements = models.CharField(max_length=100, blank=True)
+    items = models.ManyToManyField("licensing.ControlledItem", blank=True, related_name="policy_events")
+    source_title = models.CharField(max_length=300, blank=True)
+    source_url = models.URLField(max_length=500, blank=True)
+    confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
+    lead_days = models.JSONField(default=default_lead_days, help_text="Alert this many days before, e.g. [30, 7, 1].")
+    is_reference = models.BooleanField(default=False, help_text="Loaded from the shipped reference data.")
+    history = HistoricalRecords(m2m_fields=[items])
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [models.UniqueConstraint(fields=["date", "title"], name="policy_event_unique_date_title")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.title}"

@@ -1,0 +1,358 @@
+"""Writes for the licensing core. Every state change goes through one function here that
+validates it, writes the timeline event and the history, in one transaction (DESIGN §2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from core.errors import ConflictError, DomainError, field_error
+
+from . import clock
+from .models import (
+    ApplicationEvent,
+    ApplicationLine,
+    ApplicationStatus,
+    ControlledItem,
+    Licence,
+    LicenceApplication,
+    LicenceLine,
+    LicenceStatus,
+    PolicyEvent,
+)
+from .models.applications import TRANSITIONS
+from .selectors import application_clock
+from .signals import application_status_changed, licence_created
+
+S = ApplicationStatus
+
+APPLICATION_FIELDS = frozenset(
+    {
+        "external_ref", "supplier", "purchase_order", "contract_number", "end_user", "end_use",
+        "destination_country", "consignee", "transport_mode", "customs_port", "kind", "mofcom_number",
+        "time_limit_exemption", "owner", "notes",
+    }
+)
+
+
+def _save(instance, *, actor=None, reason: str = "", update_fields: Sequence[str] | None = None) -> None:
+    """full_clean then save, with the actor and reason on the history row."""
+    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    instance._change_reason = reason or None
+    instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
+    instance.save(update_fields=update_fields)
+
+
+def _lines(model, owner_field: str, owner, lines: Iterable[Mapping[str, Any]], *, actor=None) -> list:
+    """Validate and create line rows, errors keyed ``lines[i].field`` so callers can show them."""
+    made = []
+    errors: dict[str, list] = {}
+    for i, data in enumerate(lines):
+        line = model(**{owner_field: owner}, **data)
+        line._history_user = actor if getattr(actor, "is_authenticated", False) else None
+        try:
+            line.full_clean(exclude=[owner_field])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors[f"lines[{i}].{name}"] = messages
+        made.append(line)
+    if errors:
+        raise DomainError(errors)
+    for line in made:
+        line.save()
+    return made
+
+
+# --- Applications ---------------------------------------------------------------------------
+
+
+def application_refresh_clock(application: LicenceApplication, *, cal: clock.WorkingCalendar | None = None) -> None:
+    """Recompute and store the clock columns (due date, estimated, working days to decision)."""
+    events = list(application.events.all())
+    c = application_clock(application, cal=cal, events=events)
+    decided = application.decided_on is not None and application.accepted_on is not None
+    fields = {
+        "decision_due": c.decision_due,
+        "decision_due_estimated": c.estimated,
+        "decision_working_days": c.working_days_elapsed if decided else None,
+    }
+    changed = [name for name, value in fields.items() if getattr(application, name) != value]
+    for name in changed:
+        setattr(application, name, fields[name])
+    if changed:
+        LicenceApplication.objects.filter(pk=application.pk).update(**{n: fields[n] for n in changed})
+
+
+def applications_refresh_clocks(queryset: QuerySet[LicenceApplication] | None = None) -> int:
+    """Recompute stored clocks after a calendar override, a setting change, or daily for open
+    supplement periods (their due date moves out one working day at a time). Returns how many."""
+    queryset = queryset if queryset is not None else LicenceApplication.objects.filter(accepted_on__isnull=False)
+    cal = clock.calendar()
+    n = 0
+    for application in queryset.prefetch_related("events").iterator(chunk_size=500):
+        application_refresh_clock(application, cal=cal)
+        n += 1
+    return n
+
+
+@transaction.atomic
+def application_create(
+    *,
+    lines: Iterable[Mapping[str, Any]] = (),
+    events: Iterable[Mapping[str, Any]] = (),
+    actor=None,
+    api_client: str = "",
+    **fields: Any,
+) -> LicenceApplication:
+    """Create an application in ``draft``; ``events`` (``{"to", "on", "note"}``) back-load its
+    history through the same transition rules as any later step."""
+    if unknown := set(fields) - APPLICATION_FIELDS:
+        raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
+    application = LicenceApplication(**fields, status=S.DRAFT, reference=f"tmp-{uuid.uuid4().hex[:16]}")
+    _save(application, actor=actor, reason="created")
+    # The reference follows the row id, so two concurrent creations can never collide.
+    application.reference = f"LA-{application.created_at:%Y}-{application.pk:05d}"
+    LicenceApplication.objects.filter(pk=application.pk).update(reference=application.reference)
+    _lines(ApplicationLine, "application", application, lines, actor=actor)
+    for i, step in enumerate(events):
+        try:
+            application = application_transition(
+                application=application, to=step.get("to", ""), on=step.get("on"), note=step.get("note", ""),
+                licence=step.get("licence"), actor=actor, api_client=api_client,
+            )
+        except ValidationError as exc:
+            raise type(exc)({f"events[{i}].{k}": v for k, v in exc.message_dict.items()}) from exc
+    return application
+
+
+@transaction.atomic
+def application_update(
+    *, application: LicenceApplication, lines: Iterable[Mapping[str, Any]] | None = None, actor=None, **fields: Any
+) -> LicenceApplication:
+    """Change an application's details (never its status: see ``application_transition``)."""
+    if unknown := set(fields) - APPLICATION_FIELDS:
+        raise DomainError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    application = LicenceApplication.objects.select_for_update().get(pk=application.pk)
+    clock_inputs_changed = any(
+        name in fields and fields[name] != getattr(application, name) for name in ("kind", "time_limit_exemption")
+    )
+    for name, value in fields.items():
+        setattr(application, name, value)
+    _save(application, actor=actor, reason="updated")
+    if lines is not None:
+        application.lines.all().delete()
+        _lines(ApplicationLine, "application", application, lines, actor=actor)
+    if clock_inputs_changed:
+        application_refresh_clock(application)
+    return application
+
+
+def _parse_date(value: Any, field: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise field_error(field, "Give the date as YYYY-MM-DD.", code="invalid_date")
+
+
+@transaction.atomic
+def application_transition(
+    *,
+    application: LicenceApplication,
+    to: str,
+    on: dt.date | str | None,
+    actor=None,
+    api_client: str = "",
+    note: str = "",
+    licence: Mapping[str, Any] | None = None,
+) -> LicenceApplication:
+    """The one door for status changes (DESIGN §4.1).
+
+    Refuses a move the transition table does not allow (409), a step dated after today or
+    before the previous dated step (400). Writes the timeline event, the dates, the clock
+    and, for ``approved`` with ``licence`` data, the licence; all or nothing.
+    """
+    application = LicenceApplication.objects.select_for_update().get(pk=application.pk)
+    if to not in S.values:
+        raise field_error("to", f"'{to}' is not a status. Statuses: {', '.join(S.values)}.", code="invalid_choice")
+    if to not in TRANSITIONS[application.status]:
+        allowed = ", ".join(TRANSITIONS[application.status]) or "none (the status is final)"
+        raise field_error(
+            "to",
+            f"{application.reference} cannot move from '{application.status}' to '{to}'. Allowed: {allowed}.",
+            code="transition_not_allowed",
+            cls=ConflictError,
+        )
+    if on in (None, ""):
+        raise field_error("on", "Give the date the step happened.", code="required")
+    on = _parse_date(on, "on")
+    today = clock.today()
+    if on > today:
+        raise field_error("on", f"The step is dated {on}, after today ({today}).", code="date_in_future")
+    last = application.events.order_by("-on", "-id").values_list("on", flat=True).first()
+    if last is not None and on < last:
+        raise field_error(
+            "on", f"The step is dated {on}, before the previous step ({last}).", code="date_before_previous_step"
+        )
+    if licence is not None and to != S.APPROVED:
+        raise field_error("licence", "A licence can only come with the 'approved' step.", code="unexpected")
+
+    event = ApplicationEvent.objects.create(
+        application=application,
+        from_status=application.status,
+        to_status=to,
+        on=on,
+        note=note,
+        recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        api_client=api_client,
+    )
+    application.status = to
+    if to == S.SUBMITTED:
+        application.submitted_on = on
+    elif to == S.ACCEPTED and application.accepted_on is None:
+        application.accepted_on = on  # back from a supplement keeps the first acceptance date
+    elif to in (S.APPROVED, S.REJECTED):
+        application.decided_on = on
+    if to in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+        application.closed_on = on
+    _save(application, actor=actor, reason=f"{event.from_status} -> {to}")
+    application_refresh_clock(application)
+
+    if licence is not None:
+        licence_create(
+            application=application,
+            supplier=application.supplier,
+            kind=licence.get("kind", application.kind),
+            number=licence.get("number", ""),
+            valid_from=licence.get("valid_from") or on,
+            valid_until=licence.get("valid_until"),
+            lines=licence.get("lines", ()),
+            external_ref=licence.get("external_ref", ""),
+            actor=actor,
+            field_prefix="licence.",
+        )
+    transaction.on_commit(
+        lambda: application_status_changed.send(sender=LicenceApplication, application=application, event=event)
+    )
+    return application
+
+
+# --- Licences -------------------------------------------------------------------------------
+
+
+def licence_validity_warnings(kind: str, valid_from: dt.date, valid_until: dt.date) -> list[str]:
+    """Longer than the regulations' maximum is accepted with a warning: practice varies."""
+    years = settings.LICENCE_MAX_VALIDITY_YEARS[kind]
+    try:
+        limit = valid_from.replace(year=valid_from.year + years)
+    except ValueError:  # 29 February
+        limit = valid_from.replace(year=valid_from.year + years, day=28)
+    if valid_until > limit:
+        return [f"A {kind} licence normally runs at most {years} year{'s' if years > 1 else ''}; this one runs to {valid_until}."]
+    return []
+
+
+@transaction.atomic
+def licence_create(
+    *,
+    number: str,
+    supplier,
+    valid_from: dt.date | str,
+    valid_until: dt.date | str | None,
+    lines: Iterable[Mapping[str, Any]],
+    kind: str = "single",
+    application: LicenceApplication | None = None,
+    external_ref: str = "",
+    notes: str = "",
+    actor=None,
+    field_prefix: str = "",
+) -> Licence:
+    """Record a licence with its lines. ``licence.warnings`` lists what was accepted with a warning."""
+    try:
+        if valid_until in (None, ""):
+            raise field_error("valid_until", "Give the last day the licence is valid.", code="required")
+        valid_from = _parse_date(valid_from, "valid_from")
+        valid_until = _parse_date(valid_until, "valid_until")
+        if valid_until < valid_from:
+            raise field_error("valid_until", "The licence cannot end before it starts.", code="invalid_range")
+        lines = list(lines)
+        if not lines:
+            raise field_error("lines", "A licence needs at least one line.", code="required")
+        items = [line.get("item") for line in lines]
+        if len(set(items)) != len(items):
+            raise field_error("lines", "Each item may appear on one line only.", code="duplicate_item")
+        licence = Licence(
+            number=number, supplier=supplier, kind=kind, valid_from=valid_from, valid_until=valid_until,
+            application=application, external_ref=external_ref, notes=notes,
+            status=LicenceStatus.EXPIRED if valid_until < clock.today() else LicenceStatus.ACTIVE,
+        )
+        _save(licence, actor=actor, reason="created")
+        _lines(LicenceLine, "licence", licence, lines, actor=actor)
+    except ValidationError as exc:
+        if not field_prefix:
+            raise
+        raise type(exc)({f"{field_prefix}{k}": v for k, v in exc.message_dict.items()}) from exc
+    licence.warnings = licence_validity_warnings(kind, valid_from, valid_until)
+    transaction.on_commit(lambda: licence_created.send(sender=Licence, licence=licence))
+    return licence
+
+
+@transaction.atomic
+def licence_update(*, licence: Licence, actor=None, **fields: Any) -> Licence:
+    """Change a licence's header (number, validity, status revoked/active, notes)."""
+    allowed = {"number", "valid_from", "valid_until", "status", "notes", "external_ref", "kind"}
+    if unknown := set(fields) - allowed:
+        raise DomainError({name: "This field cannot be changed here." for name in sorted(unknown)})
+    licence = Licence.objects.select_for_update().get(pk=licence.pk)
+    for name, value in fields.items():
+        setattr(licence, name, value)
+    _save(licence, actor=actor, reason="updated")
+    licence.warnings = licence_validity_warnings(licence.kind, licence.valid_from, licence.valid_until)
+    return licence
+
+
+def licences_expire(today: dt.date | None = None) -> int:
+    """Mark active or exhausted licences past ``valid_until`` as expired (a daily sweep)."""
+    today = today or clock.today()
+    return Licence.objects.filter(
+        status__in=[LicenceStatus.ACTIVE, LicenceStatus.EXHAUSTED], valid_until__lt=today
+    ).update(status=LicenceStatus.EXPIRED)
+
+
+# --- Reference data -------------------------------------------------------------------------
+
+
+def items_for_elements(elements: str) -> QuerySet[ControlledItem]:
+    """Controlled items that contain any of the element symbols (space-separated)."""
+    symbols = set(elements.split())
+    ids = [item.pk for item in ControlledItem.objects.only("pk", "elements") if symbols & set(item.element_list)]
+    return ControlledItem.objects.filter(pk__in=ids)
+
+
+@transaction.atomic
+def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields: Any) -> PolicyEvent:
+    """Create or update a policy event; its items follow its element symbols unless given."""
+    items = fields.pop("items", None)
+    event = event or PolicyEvent()
+    for name, value in fields.items():
+        setattr(event, name, value)
+    lead = event.lead_days
+    if not isinstance(lead, list) or not all(isinstance(d, int) and 0 <= d <= 365 for d in lead):
+        raise field_error("lead_days", "Give a list of whole numbers of days from 0 to 365, e.g. [30, 7, 1].")
+    event.lead_days = sorted(set(lead), reverse=True)
+    _save(event, actor=actor, reason="saved")
+    event.items.set(items if items is not None else items_for_elements(event.elements))
+    return event
+

@@ -1,0 +1,9 @@
+"""Signals the core sends after commit, so that other apps can react without the core
+knowing them. Nothing is lost if a receiver misses one: the timeline rows are the record."""
+
+from django.dispatch import Signal
+
+# sender=LicenceApplication, application=..., event=ApplicationEvent
+application_status_changed = Signal()
+# sender=Licence, licence=...
+licence_created = Signal()

@@ -1,0 +1,180 @@
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from core.models import ExternalRefModel, unique_external_ref
+from licensing.models import TransportMode, Unit
+
+# Unified social credit code (GB 32100-2015): 18 characters from this alphabet, the last a
+# check character computed from the first 17.
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def uscc_check_character(first17: str) -> str:
+    total = sum(USCC_ALPHABET.index(c) * w for c, w in zip(first17, USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def validate_uscc(value: str) -> None:
+    code = value.upper()
+    if len(code) != 18:
+        raise ValidationError("A unified social credit code has 18 characters (got %(n)s).", params={"n": len(code)})
+    if bad := sorted({c for c in code if c not in USCC_ALPHABET}):
+        raise ValidationError("Characters not allowed in a unified social credit code: %(c)s.", params={"c": "".join(bad)})
+    if uscc_check_character(code[:17]) != code[17]:
+        raise ValidationError("The check character of this unified social credit code is wrong.")
+
+
+class Supplier(ExternalRefModel):
+    name = models.CharField(max_length=200)
+    local_name = models.CharField("local (Chinese) name", max_length=200, blank=True)
+    country = models.CharField(max_length=2, default="CN", help_text="ISO 3166 alpha-2.")
+    uscc = models.CharField("unified social credit code", max_length=18, blank=True, validators=[validate_uscc])
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    active = models.BooleanField(default=True)
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [unique_external_ref("supplier_unique_external_ref")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PurchaseOrder(ExternalRefModel):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    number = models.CharField(max_length=100, unique=True)
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
+    order_date = models.DateField()
+    needed_by = models.DateField(null=True, blank=True, help_text="When the goods must arrive.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    notes = models.TextField(blank=True)
+    # Set by the at-risk rule (DESIGN §4.3) when predictions are refreshed.
+    at_risk = models.BooleanField(default=False, editable=False)
+    expected_arrival = models.DateField(null=True, blank=True, editable=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-order_date", "-id"]
+        constraints = [unique_external_ref("purchase_order_unique_external_ref")]
+        indexes = [models.Index(fields=["needed_by"], name="po_open_needed_idx", condition=Q(status="open"))]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PurchaseOrderLine(models.Model):
+    purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey("licensing.ControlledItem", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.KG)
+    unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="po_line_price_not_negative"
+            ),
+        ]
+
+
+class ShipmentStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    BOOKED = "booked", "Booked"
+    IN_TRANSIT = "in_transit", "In transit"
+    AT_CUSTOMS = "at_customs", "At customs"
+    HELD = "held", "Held by customs"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# How a shipment's lines count against its licence (DESIGN §5).
+RESERVING_STATUSES = frozenset({ShipmentStatus.PLANNED, ShipmentStatus.BOOKED})
+USING_STATUSES = frozenset(
+    {ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_CUSTOMS, ShipmentStatus.HELD, ShipmentStatus.DELIVERED}
+)
+PENDING_STATUSES = RESERVING_STATUSES | {ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_CUSTOMS, ShipmentStatus.HELD}
+
+
+class Shipment(ExternalRefModel):
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="shipments")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
+    )
+    licence = models.ForeignKey(
+        "licensing.Licence", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+    )
+    reference = models.CharField(max_length=100, help_text="Bill of lading or supplier reference.")
+    status = models.CharField(max_length=12, choices=ShipmentStatus.choices, default=ShipmentStatus.PLANNED)
+    transport_mode = models.CharField(max_length=10, choices=TransportMode.choices, blank=True)
+    planned_ship_date = models.DateField(null=True, blank=True, help_text="ETD.")
+    actual_ship_date = models.DateField(null=True, blank=True)
+    eta = models.DateField("ETA", null=True, blank=True)
+    arrived_on = models.DateField(null=True, blank=True)
+    held_on = models.DateField(null=True, blank=True, help_text="The day Chinese customs held the goods.")
+    # Kept in step by the services: the last day of the 7-working-day customs window.
+    customs_response_due = models.DateField(null=True, blank=True, editable=False)
+    # A compliance officer's recorded decision to let this shipment over-draw its licence.
+    overdraw_override = models.BooleanField(default=False, editable=False)
+    override_note = models.TextField(blank=True, editable=False)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-planned_ship_date", "-id"]
+        constraints = [
+            unique_external_ref("shipment_unique_external_ref"),
+            models.CheckConstraint(
+                condition=Q(eta__isnull=True) | Q(planned_ship_date__isnull=True) | Q(eta__gte=F("planned_ship_date")),
+                name="shipment_eta_after_etd",
+            ),
+        ]
+        indexes = [
+            # shipment_late: undelivered shipments by ETA.
+            models.Index(
+                fields=["eta"],
+                name="shipment_pending_eta_idx",
+                condition=Q(status__in=["planned", "booked", "in_transit", "at_customs", "held"]),
+            ),
+            models.Index(fields=["customs_response_due"], name="shipment_held_due_idx", condition=Q(status="held")),
+            models.Index(fields=["licence", "status"], name="shipment_licence_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def ships_after_expiry(self) -> bool:
+        """Planned to ship after its licence ends (derived, so it cannot drift from the licence)."""
+        return bool(self.licence_id and self.planned_ship_date and self.planned_ship_date > self.licence.valid_until)
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey("licensing.ControlledItem", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.KG)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
+        indexes = [models.Index(fields=["item", "shipment"], name="shipment_line_item_idx")]

@@ -1,0 +1,40 @@
+"""Personas (DESIGN §8 roles, plus an outsider without a role) and shared fixtures."""
+
+import pytest
+from django.db import connection
+
+from core.roles import Role
+
+from .factories import UserFactory
+
+
+@pytest.fixture
+def viewer(db):
+    return UserFactory(username="viewer", role=Role.VIEWER)
+
+
+@pytest.fixture
+def procurement(db):
+    return UserFactory(username="procurement", role=Role.PROCUREMENT)
+
+
+@pytest.fixture
+def compliance(db):
+    return UserFactory(username="compliance", role=Role.COMPLIANCE)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="boss", role=Role.ADMIN, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but holds no role: sees nothing."""
+    return UserFactory(username="outsider")
+
+
+@pytest.fixture
+def requires_postgres(db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: DATABASE_URL is not a PostgreSQL database (none answered on 127.0.0.1:5432)")
