@@ -239,6 +239,9 @@ SPECTACULAR_SETTINGS = {
 # --- Notifications (DESIGN §6) ------------------------------------------------------------
 ALERT_SCAN_MINUTES = env.int("ALERT_SCAN_MINUTES", default=15)
 
+# --- Web UI (DESIGN §8) -------------------------------------------------------------------
+UI_PAGE_SIZE = env.int("UI_PAGE_SIZE", default=50)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

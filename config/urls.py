@@ -7,7 +7,17 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("api/v1/", include("core.api.urls")),
+    path("api/v1/", include("licensing.api.urls")),
+    path("api/v1/", include("suppliers.api.urls")),
+    path("api/v1/", include("notifications.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Secret-link endpoints that work without a session (ICS feed, one-click unsubscribe).
+    path("notifications/", include("notifications.public_urls")),
+    # UI pages (DESIGN §8).
+    path("", include("licensing.urls")),
+    path("", include("suppliers.urls")),
+    path("", include("notifications.urls")),
     path("", include("core.urls")),
 ]
