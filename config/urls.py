@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Secret-link endpoints that work without a session (ICS feed, one-click unsubscribe).
     path("notifications/", include("notifications.public_urls")),
+    path("settings/api-keys/", include("core.keys_urls")),
     # UI pages (DESIGN §8).
     path("", include("licensing.urls")),
     path("", include("suppliers.urls")),
