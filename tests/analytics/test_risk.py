@@ -10,6 +10,7 @@ from suppliers.models import PurchaseOrder
 from suppliers.risk import decision_to_arrival_times, purchase_orders_refresh_risk, supplier_scorecard
 from tests.factories import (
     ApplicationFactory,
+    ApplicationLineFactory,
     ControlledItemFactory,
     LicenceFactory,
     PurchaseOrderFactory,
@@ -161,3 +162,17 @@ def test_the_scorecard(items, suppliers):
     assert (card["decision_to_arrival_days"], card["decision_to_arrival_sample"]) == (30, 1)
     empty = supplier_scorecard(suppliers["b"].pk)
     assert (empty["decided"], empty["on_time_share"], empty["decision_to_arrival_days"]) == (0, None, 50)
+
+
+def test_the_tasks_refresh_predictions_then_risk(items, suppliers):
+    from notifications.analytics_tasks import analytics_refresh_task
+
+    a = suppliers["a"]
+    for wd in (10, 10, 10):
+        make_decided(supplier=a, items=[items["dy"]], accepted_on=D(2025, 3, 3), working_days=wd)
+    po = PurchaseOrderFactory(supplier=a, needed_by=D(2025, 12, 1))
+    app = ApplicationFactory(supplier=a, purchase_order=po, status=S.ACCEPTED, accepted_on=D(2025, 10, 27))
+    ApplicationLineFactory(application=app, item=items["dy"])
+    assert analytics_refresh_task.apply().get() == {"predictions": 1, "purchase_orders": 1}
+    # Accepted Monday 27 October + 10 working days = Monday 10 November; + 50 days default.
+    assert risk(po) == (True, D(2025, 12, 30))
