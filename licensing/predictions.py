@@ -250,3 +250,64 @@ def predictions_refresh(queryset: QuerySet[LicenceApplication] | None = None, *,
     with transaction.atomic():
         LicenceApplication.objects.bulk_update(changed, PREDICTION_FIELDS, batch_size=500)
     return len(changed)
+
+
+# --- Backtest -------------------------------------------------------------------------------
+
+
+@dataclass
+class BacktestTally:
+    predicted: int = 0
+    within_p50: int = 0
+    within_p90: int = 0
+    abs_error: int = 0  # sum of |actual - p50| in working days
+    signed_error: int = 0  # sum of actual - p50: > 0 means decisions came later than the p50
+
+    def add(self, actual: int, p: Prediction) -> None:
+        self.predicted += 1
+        self.within_p50 += actual <= p.p50_days
+        self.within_p90 += actual <= p.p90_days
+        self.abs_error += abs(actual - p.p50_days)
+        self.signed_error += actual - p.p50_days
+
+
+@dataclass
+class BacktestResult:
+    replayed: int = 0
+    no_prediction: int = 0
+    overall: BacktestTally = None  # type: ignore[assignment]
+    by_level: dict[str, BacktestTally] = None  # type: ignore[assignment]
+    by_year: dict[int, BacktestTally] = None  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        self.overall = self.overall or BacktestTally()
+        self.by_level = self.by_level or {}
+        self.by_year = self.by_year or {}
+
+
+def backtest(records: Iterable[Decided], *, min_sample: int | None = None) -> BacktestResult:
+    """Replay decided applications in order of acceptance, each predicted at its acceptance
+    from only the applications decided strictly before that day (no look-ahead), and tally
+    how often the real counted days were at most the p50 and the p90."""
+    records = list(records)
+    by_acceptance = sorted(records, key=lambda r: (r.accepted_on, r.application_id))
+    by_decision = sorted(records, key=lambda r: (r.decided_on, r.application_id))
+    history = DecisionHistory()
+    result = BacktestResult()
+    known = 0
+    for record in by_acceptance:
+        while known < len(by_decision) and by_decision[known].decided_on < record.accepted_on:
+            history.add(by_decision[known])
+            known += 1
+        result.replayed += 1
+        p = history.predict(supplier_id=record.supplier_id, elements=record.elements, min_sample=min_sample)
+        if p.p50_days is None:
+            result.no_prediction += 1
+            continue
+        for tally in (
+            result.overall,
+            result.by_level.setdefault(p.level, BacktestTally()),
+            result.by_year.setdefault(record.accepted_on.year, BacktestTally()),
+        ):
+            tally.add(record.working_days, p)
+    return result
