@@ -7,9 +7,9 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from licensing import services
+from licensing import clock, services
 from licensing.models import ApplicationStatus, LicenceApplication
-from licensing.predictions import Decided, DecisionHistory, predictions_refresh
+from licensing.predictions import Decided, DecisionHistory, km_quantile, predictions_refresh
 from tests.factories import ApplicationFactory, ApplicationLineFactory
 
 from .conftest import make_decided
@@ -92,6 +92,19 @@ def test_it_conditions_on_the_days_already_spent():
     assert (p.level, p.sample_size, p.p50_days, p.p90_days) == ("supplier+element", 3, 40, 48)
     p = h.predict(supplier_id=1, elements=["Dy"], elapsed=45, min_sample=3)
     assert (p.level, p.sample_size) == ("", 1)
+
+
+def test_km_quantile_redistributes_pending_weight_to_the_right():
+    obs = [(10, True), (20, False), (30, True), (40, True)]
+    # Masses: 10 -> 1/4; the pending 20 passes its 1/4 to 30 and 40 -> 3/8 each.
+    # Positions (mass below / (1 - 3/8)): 10 at 0, 30 at 0.4, 40 at 1.
+    assert km_quantile(obs, 0.5) == pytest.approx(30 + 0.1 / 0.6 * 10)
+    assert km_quantile(obs, 0.9) == pytest.approx(30 + 0.5 / 0.6 * 10)
+    # Without pending observations it is percentile_cont.
+    assert km_quantile([(10, True), (20, True), (30, True), (40, True)], 0.5) == 25
+    # A third still pending above every decision: the p90 is not known yet.
+    assert km_quantile([(10, True), (20, True), (50, False)], 0.5) == 20
+    assert km_quantile([(10, True), (20, True), (50, False)], 0.9) is None
 
 
 # --- Stored predictions and dates ---------------------------------------------------------
@@ -202,3 +215,22 @@ def test_refresh_queries_do_not_grow_with_applications(items, suppliers, min3):
         open_app(suppliers["b"], items["tb"])
     LicenceApplication.objects.update(prediction_level="stale")
     assert count_queries() == small
+
+
+def test_open_applications_count_as_pending_and_can_force_a_wider_level(items, suppliers, min3):
+    a, b = suppliers["a"], suppliers["b"]
+    history_of(a, items["dy"], [10, 20, 30])
+    history_of(b, items["dy"], [50, 60, 70])
+    for _ in range(3):  # Alpha's Dy applications still pending after 44 working days
+        open_app(a, items["dy"], accepted_on=D(2025, 7, 1))
+    app = open_app(a, items["dy"], accepted_on=D(2025, 8, 29))
+    with at(D(2025, 9, 1)):
+        predictions_refresh()
+    app = refreshed(app)
+    # Alpha+Dy: 3 decided, but half of its mass is pending above 30: p90 unknown, go wider.
+    # Dy: 10, 20, 30 (1/9 each), the three pending at 44 pass their mass on, 50, 60, 70 get
+    # 2/9 each; positions 0, 1/7, 2/7, 3/7, 5/7, 1: p50 = 52.5 -> 53, p90 = 66.5 -> 67.
+    assert (app.prediction_level, app.prediction_sample_size) == ("element", 6)
+    cal = clock.calendar()
+    assert app.predicted_decision_p50 == cal.add_working_days(D(2025, 8, 29), 53)
+    assert app.predicted_decision_p90 == cal.add_working_days(D(2025, 8, 29), 67)

@@ -11,7 +11,7 @@ import math
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from licensing.predictions import BacktestTally, backtest, decided_history
+from licensing.predictions import BacktestTally, backtest, decided_history, undecided_history
 
 
 def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
@@ -43,13 +43,21 @@ class Command(BaseCommand):
             "--min-sample", type=int, default=None,
             help=f"Minimum sample per level (default: PREDICTION_MIN_SAMPLE = {settings.PREDICTION_MIN_SAMPLE}).",
         )
+        parser.add_argument(
+            "--decided-only", action="store_true",
+            help="Ignore the applications still pending at each acceptance (the naive estimator), to compare.",
+        )
 
-    def handle(self, *args, min_sample: int | None = None, **options) -> None:
+    def handle(self, *args, min_sample: int | None = None, decided_only: bool = False, **options) -> None:
         if min_sample is not None and min_sample < 1:
             self.stderr.write("--min-sample must be at least 1.")
             raise SystemExit(2)
-        result = backtest(decided_history(), min_sample=min_sample)
+        result = backtest(
+            decided_history(), undecided=undecided_history(), min_sample=min_sample, censoring=not decided_only
+        )
         out = self.stdout.write
+        method = "decided only" if decided_only else "Kaplan-Meier, pending applications censored"
+        out(f"Estimator: {method}; minimum sample {min_sample or settings.PREDICTION_MIN_SAMPLE}")
         out(f"Decided applications replayed: {result.replayed}")
         out(f"  predicted at acceptance:      {result.overall.predicted}")
         out(f"  no prediction (too little history decided before acceptance): {result.no_prediction}")
