@@ -1,28 +1,36 @@
 """Predicted decision dates for open applications (DESIGN §4.3).
 
-The prediction is the empirical distribution of ``decision_working_days`` of *similar*
-decided applications (those with a statutory clock: approved or rejected after acceptance):
+The prediction is the empirical distribution of ``decision_working_days`` (counted working
+days from acceptance to decision) of *similar* applications:
 
 1. ``supplier+element``: same supplier, sharing at least one element with the application's
-   lines, when there are at least ``settings.PREDICTION_MIN_SAMPLE`` of them;
+   lines, when at least ``settings.PREDICTION_MIN_SAMPLE`` of them are decided;
 2. else ``element``: any supplier, sharing at least one element;
-3. else ``all``: every decided application;
+3. else ``all``: every application;
 4. else no prediction (level ``""``): fewer than the minimum have ever been decided.
 
 An application with no lines (so no elements) goes straight to ``all``.
 
+*Pending applications count, as censored observations.* Decided history alone is biased
+short: of the applications accepted in the last months, only the quick ones are decided yet.
+So the distribution is the Kaplan-Meier estimate over the decided applications *and* the
+accepted, still open ones (each known to take at least the counted days it has run); without
+pending ones it is exactly the plain empirical distribution. The backtest measured the
+difference (docs/analytics.md). When so much of a level is still pending that its p90 cannot
+be estimated yet, the level does not qualify and the next, wider one is used.
+
 *Conditioning on the time already spent.* An application that has run ``e`` counted working
 days without a decision can only be decided on day ``e`` or later, so each level's sample
-keeps only the decided delays ``>= e`` (the conditional distribution given survival to
-``e``), and the fall-back applies to that conditioned sample. Without this an old
-application would get a "predicted" date in the past. At acceptance ``e`` is 0 and the
-sample is the whole level.
+keeps only the observations ``>= e`` (the conditional distribution given survival to
+``e``). Without this an old application would get a "predicted" date in the past. At
+acceptance ``e`` is 0 and the sample is the whole level.
 
 The p50 and p90 are ``percentile_cont`` quantiles (linear interpolation, the same as the
-analytics), rounded *up* to whole working days (a decision lands on a day; rounding up
-never predicts earlier than the distribution says). The dates are the acceptance date plus
-that many working days on the Chinese calendar, plus the working days already spent in
-supplement periods (which do not count, DESIGN §4.2), and never before today.
+analytics; ``km_quantile`` generalises it to censored data), rounded *up* to whole working
+days (a decision lands on a day; rounding up never predicts earlier than the distribution
+says). The dates are the acceptance date plus that many working days on the Chinese
+calendar, plus the working days already spent in supplement periods (which do not count,
+DESIGN §4.2), and never before today.
 
 *Not yet accepted* (draft, documents pending, submitted): the acceptance date is assumed to be
 the filing date (today if not filed yet) plus the median calendar days from filing to

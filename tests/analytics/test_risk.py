@@ -4,8 +4,11 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from licensing.models import ApplicationStatus
+from notifications.analytics_tasks import analytics_refresh_task
 from suppliers.models import PurchaseOrder
 from suppliers.risk import decision_to_arrival_times, purchase_orders_refresh_risk, supplier_scorecard
 from tests.factories import (
@@ -165,8 +168,6 @@ def test_the_scorecard(items, suppliers):
 
 
 def test_the_tasks_refresh_predictions_then_risk(items, suppliers):
-    from notifications.analytics_tasks import analytics_refresh_task
-
     a = suppliers["a"]
     for wd in (10, 10, 10):
         make_decided(supplier=a, items=[items["dy"]], accepted_on=D(2025, 3, 3), working_days=wd)
@@ -176,3 +177,23 @@ def test_the_tasks_refresh_predictions_then_risk(items, suppliers):
     assert analytics_refresh_task.apply().get() == {"predictions": 1, "purchase_orders": 1}
     # Accepted Monday 27 October + 10 working days = Monday 10 November; + 50 days default.
     assert risk(po) == (True, D(2025, 12, 30))
+
+
+def test_risk_refresh_queries_do_not_grow_with_orders(items, suppliers):
+    def add_orders(n):
+        for _ in range(n):
+            po = po_with_app(suppliers["a"], D(2025, 12, 1), status=S.ACCEPTED, predicted_decision_p50=D(2025, 11, 20))
+            PurchaseOrderLineFactory(purchase_order=po, item=items["dy"])
+            unfiled = PurchaseOrderFactory(supplier=suppliers["b"], needed_by=D(2025, 12, 1))
+            PurchaseOrderLineFactory(purchase_order=unfiled, item=items["tb"])
+
+    def count():
+        PurchaseOrder.objects.update(at_risk=False, expected_arrival=None)  # every row changes
+        with CaptureQueriesContext(connection) as ctx:
+            purchase_orders_refresh_risk()
+        return len(ctx.captured_queries)
+
+    add_orders(2)
+    small = count()
+    add_orders(15)
+    assert count() == small
