@@ -40,8 +40,9 @@ def regime(accepted_on: dt.date) -> float:
     return 1.0
 
 
-def build(seed: int = 2025, n: int = 420) -> int:
-    """Create the history; returns the number of decided applications."""
+def build(seed: int = 2025, n: int = 420, *, stationary: bool = False) -> int:
+    """Create the history; returns the number of decided applications. ``stationary`` drops
+    the regime change, to see what the estimator does when the past does resemble the future."""
     rng = random.Random(seed)
     cal = clock.calendar()
     suppliers = [Supplier.objects.create(name=name) for name in SUPPLIERS]
@@ -59,7 +60,8 @@ def build(seed: int = 2025, n: int = 420) -> int:
         accepted = start + dt.timedelta(days=rng.randrange(span))
         while not cal.is_working_day(accepted):
             accepted += dt.timedelta(days=1)
-        days = max(3, round(speed[supplier] * factor[item.code] * regime(accepted) * math.exp(rng.gauss(0, 0.3))))
+        shift = 1.0 if stationary else regime(accepted)
+        days = max(3, round(speed[supplier] * factor[item.code] * shift * math.exp(rng.gauss(0, 0.3))))
         pause = rng.randint(5, 25) if rng.random() < 0.2 else 0
         decided_on = cal.add_working_days(accepted, days + pause)
         app = LicenceApplication(
