@@ -7,7 +7,9 @@ Definitions, stated once so the UI, the API and the docs say the same thing:
 
 - *Population*: applications decided after acceptance, i.e. status ``approved`` or
   ``rejected`` with both ``accepted_on`` and ``decided_on``. A file MOFCOM declined to accept
-  (``submitted -> rejected``) has no clock and is not in the delay figures.
+  (``submitted -> rejected``) has no clock and is not in the delay figures. Each group also
+  reports ``pending``: accepted applications not decided yet. A recent month's figures cover
+  only its quick decisions so far (right-censoring): read them with its pending count.
 - *Working days*: ``decision_working_days``, stored by the clock when the decision lands
   (counted days of DESIGN §4.2: Chinese working days after acceptance, supplement pauses
   excluded). Applications exempt from the statutory limit have none; they count in
@@ -34,7 +36,9 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
 from collections.abc import Sequence
+from functools import reduce
 from typing import Any
 
 from django.conf import settings
@@ -44,6 +48,7 @@ from django.db.models.expressions import Func
 from django.db.models.functions import Concat, TruncMonth, TruncQuarter
 
 from .models import ApplicationLine, ApplicationStatus, LicenceApplication
+from .models.applications import CLOCK_STATUSES
 
 S = ApplicationStatus
 DECISIONS = (S.APPROVED, S.REJECTED)
@@ -134,8 +139,12 @@ class DaysBetween(Func):
         return f"({end_sql} - {start_sql})", params
 
 
-def decided_applications(applications: QuerySet[LicenceApplication] | None = None) -> QuerySet[LicenceApplication]:
-    """The analytics population: decided after acceptance, from any applications queryset.
+DECIDED = Q(status__in=DECISIONS)
+PENDING = Q(status__in=CLOCK_STATUSES)
+
+
+def analytics_population(applications: QuerySet[LicenceApplication] | None = None) -> QuerySet[LicenceApplication]:
+    """Accepted applications that are decided or still pending, from any applications queryset.
 
     The caller's queryset is used as a ``pk__in`` subquery, so its joins (filters on lines)
     cannot duplicate rows and its ordering or annotations cannot disturb the GROUP BY.
@@ -143,26 +152,29 @@ def decided_applications(applications: QuerySet[LicenceApplication] | None = Non
     base = LicenceApplication.objects.all()
     if applications is not None:
         base = base.filter(pk__in=applications.order_by().values("pk"))
-    return base.filter(status__in=DECISIONS, accepted_on__isnull=False, decided_on__isnull=False).order_by()
+    decided = DECIDED & Q(decided_on__isnull=False)
+    return base.filter(decided | PENDING, accepted_on__isnull=False).order_by()
 
 
 def _within_statutory() -> Q:
-    periods = settings.REVIEW_PERIOD_WORKING_DAYS
-    q = Q(pk__in=[])
-    for kind, days in periods.items():
-        q |= Q(kind=kind, decision_working_days__lte=days)
-    return q
+    """Decided within the review period of its own licence kind (a setting per kind)."""
+    periods = settings.REVIEW_PERIOD_WORKING_DAYS.items()
+    return reduce(operator.or_, (Q(kind=kind, decision_working_days__lte=days) for kind, days in periods))
 
 
 def _aggregates() -> dict[str, Any]:
     calendar_days = DaysBetween("accepted_on", "decided_on")
     aggs: dict[str, Any] = {
-        "count": Count("pk"),
+        "count": Count("pk", filter=DECIDED),
         "approved": Count("pk", filter=Q(status=S.APPROVED)),
         "rejected": Count("pk", filter=Q(status=S.REJECTED)),
-        "with_working_days": Count("pk", filter=Q(decision_working_days__isnull=False)),
-        "within_statutory": Count("pk", filter=_within_statutory()),
+        "pending": Count("pk", filter=PENDING),
+        "with_working_days": Count("pk", filter=DECIDED & Q(decision_working_days__isnull=False)),
+        "within_statutory": Count("pk", filter=DECIDED & _within_statutory()),
     }
+    # Pending applications have neither decision_working_days nor decided_on: both are NULL
+    # for them, and percentile_cont (like its SQLite twin) ignores NULLs, so the quantiles
+    # are over the decided ones without a FILTER clause.
     for name, q in QUANTILES.items():
         aggs[f"working_days_{name}"] = PercentileCont("decision_working_days", q)
         aggs[f"calendar_days_{name}"] = PercentileCont(calendar_days, q)
@@ -222,18 +234,19 @@ def delay_stats(applications: QuerySet[LicenceApplication] | None = None, *, gro
 
     ``applications`` is any queryset of applications (e.g. the filtered applications list);
     ``group_by`` is one of ``GROUPINGS``. Returns one dict per non-empty group, ordered by
-    label (chronologically for months and quarters): ``key``, ``label``, ``count``,
-    ``approved``, ``rejected``, ``approval_rate``, ``working_days_{median,p75,p90}``,
+    label (chronologically for months and quarters): ``key``, ``label``, ``count`` (decided),
+    ``approved``, ``rejected``, ``approval_rate``, ``pending`` (accepted, undecided: a group
+    with many is incomplete and its figures lean short), ``working_days_{median,p75,p90}``,
     ``calendar_days_{median,p75,p90}``, ``within_statutory`` and ``within_statutory_share``.
     Rates and shares are fractions in [0, 1], None when there is nothing to divide by.
     One query, whatever the grouping.
     """
     if group_by not in GROUPINGS:
         raise ValueError(f"group_by must be one of {', '.join(GROUPINGS)}")
-    rows = _grouped_rows(decided_applications(applications), group_by)
+    rows = _grouped_rows(analytics_population(applications), group_by)
     result = []
     for row in rows:
-        if not row["count"]:
+        if not row["count"] and not row["pending"]:
             continue
         key, label = _label(group_by, row.pop("key"), row.pop("label", None))
         with_wd = row.pop("with_working_days")
@@ -242,7 +255,7 @@ def delay_stats(applications: QuerySet[LicenceApplication] | None = None, *, gro
                 "key": key,
                 "label": label,
                 **row,
-                "approval_rate": row["approved"] / row["count"],
+                "approval_rate": row["approved"] / row["count"] if row["count"] else None,
                 "within_statutory_share": row["within_statutory"] / with_wd if with_wd else None,
             }
         )

@@ -17,7 +17,8 @@ So the distribution is the Kaplan-Meier estimate over the decided applications *
 accepted, still open ones (each known to take at least the counted days it has run); without
 pending ones it is exactly the plain empirical distribution. The backtest measured the
 difference (docs/analytics.md). When so much of a level is still pending that its p90 cannot
-be estimated yet, the level does not qualify and the next, wider one is used.
+be estimated yet, the level does not qualify and the next, wider one is used (and after
+``all``, no prediction: level ``""``, with the number decided as the sample size).
 
 *Conditioning on the time already spent.* An application that has run ``e`` counted working
 days without a decision can only be decided on day ``e`` or later, so each level's sample
@@ -156,6 +157,8 @@ class DecisionHistory:
         self._all: dict[int, tuple[int, bool]] = {}
         self._by_element: defaultdict[str, dict[int, tuple[int, bool]]] = defaultdict(dict)
         self._by_supplier_element: defaultdict[tuple[int, str], dict[int, tuple[int, bool]]] = defaultdict(dict)
+        # Many open applications share supplier, elements and elapsed days: predict each once.
+        self._cache: dict[tuple, Prediction] = {}
         for record in records:
             self.add(record)
         for record in pending:
@@ -165,6 +168,7 @@ class DecisionHistory:
         return len(self._all)
 
     def _put(self, application_id: int, supplier_id: int, elements: Iterable[str], obs: tuple[int, bool]) -> None:
+        self._cache.clear()
         self._all[application_id] = obs
         for element in elements:
             self._by_element[element][application_id] = obs
@@ -194,6 +198,12 @@ class DecisionHistory:
         """
         min_sample = settings.PREDICTION_MIN_SAMPLE if min_sample is None else min_sample
         elements = sorted(set(elements))
+        key = (supplier_id, tuple(elements), elapsed, min_sample)
+        if key not in self._cache:
+            self._cache[key] = self._predict(supplier_id, elements, elapsed, min_sample)
+        return self._cache[key]
+
+    def _predict(self, supplier_id: int | None, elements: list[str], elapsed: int, min_sample: int) -> Prediction:
         levels: list[tuple[str, list[tuple[int, bool]]]] = []
         if elements:
             if supplier_id is not None:

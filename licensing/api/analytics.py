@@ -62,7 +62,10 @@ class DelayGroupSerializer(serializers.Serializer):
     count = serializers.IntegerField(help_text="Applications decided after acceptance.")
     approved = serializers.IntegerField()
     rejected = serializers.IntegerField()
-    approval_rate = serializers.FloatField(help_text="approved / count, 0 to 1.")
+    pending = serializers.IntegerField(
+        help_text="Accepted and not decided yet: a group with many is incomplete and its delays lean short."
+    )
+    approval_rate = serializers.FloatField(allow_null=True, help_text="approved / count, 0 to 1.")
     working_days_median = serializers.FloatField(allow_null=True)
     working_days_p75 = serializers.FloatField(allow_null=True)
     working_days_p90 = serializers.FloatField(allow_null=True)

@@ -35,8 +35,8 @@ def history(items, suppliers):
         status=S.REJECTED,
     )
     make_decided(supplier=b, items=[items["yb"]], accepted_on=D(2025, 10, 20), working_days=44, calendar_days=60)
-    # Not in the population: undecided, withdrawn, and a file MOFCOM never accepted.
-    ApplicationFactory(supplier=a, status=S.ACCEPTED, accepted_on=D(2025, 9, 1))
+    # Pending: counted apart, in no figure. Not at all: withdrawn, and a file never accepted.
+    ApplicationFactory(supplier=a, status=S.SUPPLEMENT_REQUESTED, accepted_on=D(2025, 9, 1))
     ApplicationFactory(supplier=a, status=S.WITHDRAWN, accepted_on=D(2025, 9, 1), closed_on=D(2025, 9, 9))
     ApplicationFactory(supplier=b, status=S.REJECTED, submitted_on=D(2025, 9, 1), decided_on=D(2025, 9, 5))
 
@@ -58,7 +58,7 @@ def test_it_groups_by_supplier(history, suppliers):
     assert [r["label"] for r in rows] == ["Alpha Rare Earth", "Beta Magnetics"]
     alpha, beta = rows
     assert alpha["key"] == suppliers["a"].pk
-    assert (alpha["count"], alpha["approved"], alpha["rejected"]) == (4, 3, 1)
+    assert (alpha["count"], alpha["approved"], alpha["rejected"], alpha["pending"]) == (4, 3, 1, 1)
     assert alpha["approval_rate"] == 0.75
     assert alpha["working_days_median"] == pytest.approx(25)
     assert alpha["working_days_p75"] == pytest.approx(32.5)
@@ -67,7 +67,7 @@ def test_it_groups_by_supplier(history, suppliers):
     assert alpha["calendar_days_p75"] == pytest.approx(45.5)
     assert alpha["calendar_days_p90"] == pytest.approx(51.8)
     assert alpha["within_statutory_share"] == 1.0
-    assert (beta["count"], beta["approved"], beta["approval_rate"]) == (2, 1, 0.5)
+    assert (beta["count"], beta["approved"], beta["approval_rate"], beta["pending"]) == (2, 1, 0.5, 0)
     assert beta["working_days_median"] == pytest.approx(47)
     assert beta["working_days_p75"] == pytest.approx(48.5)
     assert beta["working_days_p90"] == pytest.approx(49.4)
@@ -93,19 +93,24 @@ def test_it_counts_an_application_once_per_distinct_element(history):
 
 def test_it_groups_by_month_and_quarter_of_acceptance(history):
     months = by_key(delay_stats(group_by="month"))
-    assert list(months) == ["2025-06", "2025-07", "2025-08", "2025-10"]
+    assert list(months) == ["2025-06", "2025-07", "2025-08", "2025-09", "2025-10"]
     assert months["2025-06"]["count"] == 2
+    # A month with only a pending application: no figures yet, and it says so.
+    september = months["2025-09"]
+    assert (september["count"], september["pending"], september["approval_rate"]) == (0, 1, None)
+    assert september["working_days_median"] is None
     assert months["2025-06"]["working_days_median"] == pytest.approx(15)
     assert months["2025-10"]["working_days_median"] == pytest.approx(47)
     quarters = by_key(delay_stats(group_by="quarter"))
     assert list(quarters) == ["2025-Q2", "2025-Q3", "2025-Q4"]
     assert [q["count"] for q in quarters.values()] == [2, 2, 2]
+    assert [q["pending"] for q in quarters.values()] == [0, 1, 0]
     assert quarters["2025-Q3"]["working_days_median"] == pytest.approx(35)
 
 
 def test_all_in_one_group(history):
     (row,) = delay_stats(group_by="all")
-    assert row["count"] == 6
+    assert (row["count"], row["pending"]) == (6, 1)
     assert row["approval_rate"] == pytest.approx(4 / 6)
     assert row["working_days_median"] == pytest.approx(35)
     assert row["working_days_p90"] == pytest.approx(47)

@@ -234,3 +234,13 @@ def test_open_applications_count_as_pending_and_can_force_a_wider_level(items, s
     cal = clock.calendar()
     assert app.predicted_decision_p50 == cal.add_working_days(D(2025, 8, 29), 53)
     assert app.predicted_decision_p90 == cal.add_working_days(D(2025, 8, 29), 67)
+
+
+def test_refresh_can_target_a_subset(items, suppliers, min3):
+    history_of(suppliers["a"], items["dy"], [10, 20, 30])
+    mine = open_app(suppliers["a"], items["dy"])
+    other = open_app(suppliers["a"], items["dy"])
+    with at(D(2025, 9, 29)):
+        assert predictions_refresh(LicenceApplication.objects.filter(pk=mine.pk)) == 1
+    assert refreshed(mine).prediction_level == "supplier+element"
+    assert refreshed(other).prediction_level == ""
