@@ -192,20 +192,20 @@ def _has_element(symbol: str) -> Exists:
     return Exists(lines)
 
 
-def _grouped_rows(decided: QuerySet[LicenceApplication], group_by: str) -> list[dict[str, Any]]:
+def _grouped_rows(population: QuerySet[LicenceApplication], group_by: str) -> list[dict[str, Any]]:
     """One SQL query for the grouping; returns raw rows with ``key`` and ``label``."""
     aggs = _aggregates()
     if group_by == "supplier":
-        qs = decided.values(key=F("supplier_id"), label=F("supplier__name")).annotate(**aggs)
+        qs = population.values(key=F("supplier_id"), label=F("supplier__name")).annotate(**aggs)
     elif group_by == "month":
-        qs = decided.annotate(key=TruncMonth("accepted_on")).values("key").annotate(**aggs)
+        qs = population.annotate(key=TruncMonth("accepted_on")).values("key").annotate(**aggs)
     elif group_by == "quarter":
-        qs = decided.annotate(key=TruncQuarter("accepted_on")).values("key").annotate(**aggs)
+        qs = population.annotate(key=TruncQuarter("accepted_on")).values("key").annotate(**aggs)
     elif group_by == "all":
-        return [{"key": "all", "label": "All", **decided.aggregate(**aggs)}]
+        return [{"key": "all", "label": "All", **population.aggregate(**aggs)}]
     else:  # element: a UNION ALL of one grouped part per element, run as one statement
         parts = [
-            decided.filter(_has_element(symbol))
+            population.filter(_has_element(symbol))
             .annotate(key=Value(symbol))
             .values("key")
             .annotate(**aggs)
