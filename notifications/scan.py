@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from licensing.clock import WorkingCalendar
 from licensing.models import ApplicationStatus, Document, Licence, LicenceLine, LicenceStatus, PolicyEvent
