@@ -146,7 +146,9 @@ def unsubscribe(token: str) -> tuple[Any, str]:
 
     Raises ``signing.BadSignature`` for a forged or damaged token."""
     data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    user = User.objects.get(pk=data["u"])
+    user = User.objects.filter(pk=data.get("u")).first()
+    if user is None or data.get("k") not in Kind.values:
+        raise signing.BadSignature("The token names no current user or kind.")
     kind = Kind(data["k"])
     with transaction.atomic():
         pref = Preference.objects.select_for_update().get(pk=preference_for(user).pk)
