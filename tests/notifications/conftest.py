@@ -26,3 +26,37 @@ def at(year: int, month: int, day: int, hour: int = 4):
 def subscribers(viewer, compliance):
     """Two people with a role and an email address, on default preferences."""
     return [viewer, compliance]
+
+
+class FlakyBackend:
+    """An email backend that refuses the first ``failures`` messages with an SMTP reply code."""
+
+    failures = 0
+    code = 451
+    sent: list = []
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        if FlakyBackend.failures > 0:
+            FlakyBackend.failures -= 1
+            raise smtplib.SMTPDataError(FlakyBackend.code, b"Try again later" if FlakyBackend.code < 500 else b"No")
+        FlakyBackend.sent.extend(messages)
+        return len(messages)
+
+
+@pytest.fixture
+def flaky_mail(settings):
+    settings.EMAIL_BACKEND = "tests.notifications.conftest.FlakyBackend"
+    settings.ALERT_RETRY_BASE = 1
+    FlakyBackend.failures, FlakyBackend.code, FlakyBackend.sent = 0, 451, []
+    return FlakyBackend
