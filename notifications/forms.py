@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from django import forms
 from django.conf import settings
 
@@ -44,6 +46,15 @@ class PreferenceForm(forms.Form):
             self.fields["time_zone"].initial = preference.time_zone
             self.fields["digest_hour"].initial = preference.digest_hour
 
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data.get("time_zone") or ""
+        if name:
+            try:
+                ZoneInfo(name)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise forms.ValidationError(f"'{name}' is not a time zone (e.g. Europe/Berlin).") from None
+        return name
+
     def clean(self):
         data = super().clean()
         for kind in settings.ALERT_LEAD_TIMES:
@@ -65,7 +76,7 @@ class PreferenceForm(forms.Form):
 
 class WebhookForm(forms.Form):
     name = forms.CharField(max_length=100)
-    url = forms.URLField(max_length=500, label="URL")
+    url = forms.URLField(max_length=500, label="URL", assume_scheme="https")
     events = forms.MultipleChoiceField(
         choices=[(e, e) for e in WEBHOOK_EVENT_TYPES], required=False, widget=forms.CheckboxSelectMultiple,
         help_text="None ticked: every event.",

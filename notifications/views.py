@@ -61,7 +61,7 @@ def my_notifications(request):
                 services.preference_update(user=request.user, **form.service_kwargs())
             except ValidationError as exc:
                 for field, errors in exc.message_dict.items():
-                    form.add_error(None, f"{field}: {' '.join(errors)}")
+                    form.add_error(field if field in form.fields else None, errors)
             else:
                 messages.success(request, "Notification settings saved.")
                 return redirect("my-notifications")

@@ -19,7 +19,7 @@ def eager_celery():
 
 def at(year: int, month: int, day: int, hour: int = 4):
     """Travel to a moment; 04:00 UTC is noon in Shanghai, so clock.today() is that day."""
-    return time_machine.travel(dt.datetime(year, month, day, hour, tzinfo=dt.timezone.utc), tick=False)
+    return time_machine.travel(dt.datetime(year, month, day, hour, tzinfo=dt.UTC), tick=False)
 
 
 @pytest.fixture
