@@ -270,6 +270,21 @@ WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
 # Connect the core's on-commit signals to an early outbox run (the scan catches up anyway).
 ALERT_WAKE_ON_SIGNAL = env.bool("ALERT_WAKE_ON_SIGNAL", default=True)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis hands a dead worker's unacknowledged messages out again only when a sweep finds
+    # them older than visibility_timeout; kombu sweeps every interval x throttle seconds
+    # (10 x 10 = 100 s by default). A throttle of 1 makes the sweep every 10 s, so a killed
+    # worker's batch resumes within visibility_timeout + 10 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+            "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=1),
+        }
+    )
+# Retries with a countdown longer than the visibility timeout would be handed out again
+# while still waiting (duplicates pile up); those are left to the scan's sweeper instead,
+# which re-queues rows whose next_attempt_at has come.
+ALERT_MAX_COUNTDOWN = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) - 1
 CELERY_BEAT_SCHEDULE.update(
     {
         # The deadline scan and outbox: creates due alerts, queues deliveries, repairs stuck ones.

@@ -460,8 +460,9 @@ def stuck_deliveries() -> tuple[list[int], list[int]]:
     """The sweeper's work: rows whose task was lost (never queued, or its worker died) and
     whose retry time has come. Queuing them again is harmless: the claim decides."""
     now = timezone.now()
-    grace = now - dt.timedelta(seconds=max(settings.ALERT_RETRY_BASE, 60))
-    due = Q(next_attempt_at__isnull=True, created_at__lt=grace) | Q(next_attempt_at__lt=grace)
+    # A fresh row's task is probably still in the queue: give it a minute before re-queuing.
+    grace = now - dt.timedelta(seconds=60)
+    due = Q(next_attempt_at__isnull=True, created_at__lt=grace) | Q(next_attempt_at__lte=now)
     lost = Q(status=DeliveryStatus.PENDING) & due | Q(status=DeliveryStatus.SENDING, claimed_at__lt=_stale())
     emails = list(Delivery.objects.filter(lost, mode=Mode.IMMEDIATE).values_list("id", flat=True)[:10000])
     hooks = list(WebhookDelivery.objects.filter(lost, endpoint__active=True).values_list("id", flat=True)[:10000])

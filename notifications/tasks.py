@@ -28,12 +28,22 @@ log = logging.getLogger(__name__)
 EMAIL_BATCH = 50
 
 
+def _countdown_ok(countdown: int | None) -> bool:
+    """A countdown past the broker's visibility timeout would be re-delivered while it waits;
+    such rows keep their next_attempt_at and the scan's sweeper queues them when due."""
+    return countdown is None or countdown <= settings.ALERT_MAX_COUNTDOWN
+
+
 def queue_emails(ids: list[int], countdown: int | None = None) -> None:
+    if not _countdown_ok(countdown):
+        return
     for start in range(0, len(ids), EMAIL_BATCH):
         deliver_emails.apply_async((ids[start:start + EMAIL_BATCH],), countdown=countdown)
 
 
 def queue_webhooks(ids: list[int], countdown: int | None = None) -> None:
+    if not _countdown_ok(countdown):
+        return
     for pk in ids:
         deliver_webhook.apply_async((pk,), countdown=countdown)
 
@@ -108,7 +118,7 @@ def deliver_webhook(delivery_id: int) -> str:
     token = secrets.token_hex(16)
     if not services.webhook_claim(delivery_id, token):
         if WebhookDelivery.objects.filter(pk=delivery_id, status="sending").exists():
-            deliver_webhook.apply_async((delivery_id,), countdown=settings.ALERT_CLAIM_TIMEOUT + 1)
+            queue_webhooks([delivery_id], countdown=settings.ALERT_CLAIM_TIMEOUT + 1)
         return "skipped"
     delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
     try:
@@ -118,7 +128,7 @@ def deliver_webhook(delivery_id: int) -> str:
             delivery, token, ok=False, permanent=exc.permanent, error=str(exc), response_code=exc.code
         )
         if status == "pending":
-            deliver_webhook.apply_async((delivery_id,), countdown=services.backoff_seconds(delivery.attempts))
+            queue_webhooks([delivery_id], countdown=services.backoff_seconds(delivery.attempts))
         return status
     return services.webhook_finish(delivery, token, ok=True, response_code=code)
 
