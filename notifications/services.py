@@ -197,13 +197,14 @@ def scan_maintenance(today: dt.date) -> None:
     suppliers_services.shipments_refresh_customs_due()
 
 
-def run_scan(*, today: dt.date | None = None, maintenance: bool = True) -> ScanResult:
+def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadlines: bool = True) -> ScanResult:
     """One scan (DESIGN §6.2): the outbox, every kind's due alerts, deliveries, webhooks.
 
     Safe to run twice or in two processes at once: alerts and deliveries have unique keys
     and are inserted with ON CONFLICT DO NOTHING; outbox events are claimed with a
     conditional UPDATE. Everything is one transaction: a crash leaves no half-made alert.
-    Returns what it created; the caller queues the sending after commit.
+    Returns what it created; the caller queues the sending after commit. ``deadlines=False``
+    handles the outbox (timeline rows, new licences) only, for the early wake-up.
     """
     today = today or clock.today()
     if maintenance:
@@ -214,7 +215,8 @@ def run_scan(*, today: dt.date | None = None, maintenance: bool = True) -> ScanR
     with transaction.atomic():
         alerts, status_events = _outbox_alerts(ctx)
         result.events = len(status_events)
-        alerts.extend(scan.select_all(ctx))
+        if deadlines:
+            alerts.extend(scan.select_all(ctx))
         Alert.objects.bulk_create(alerts, batch_size=1000, ignore_conflicts=True)
         created = list(Alert.objects.filter(batch=ctx.batch).order_by("id"))
         result.alerts = len(created)

@@ -13,6 +13,7 @@ import secrets
 
 from celery import shared_task
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 # Deliveries per task: one SMTP connection serves the batch (DESIGN §9: 10,000 emails in 30 s),
 # and a worker killed mid-batch still leaves at most the one message in flight unrecorded.
 EMAIL_BATCH = 50
+WAKE_WINDOW = 2  # seconds
 
 
 def _countdown_ok(countdown: int | None) -> bool:
@@ -68,8 +70,8 @@ def scan() -> int:
 
 @shared_task(acks_late=True)
 def process_outbox() -> int:
-    """Woken by the core's on-commit signals: the same scan, without the daily maintenance."""
-    result = services.run_scan(maintenance=False)
+    """Woken by the core's on-commit signals: the timeline rows and new licences only."""
+    result = services.run_scan(maintenance=False, deadlines=False)
     queue_result(result)
     return result.alerts
 
@@ -164,6 +166,10 @@ def wake(**_kwargs) -> None:
     if not settings.ALERT_WAKE_ON_SIGNAL:
         return
     try:
-        process_outbox.delay()
+        # Trailing-edge debounce: the first change in a window queues one run at its end,
+        # which sees every change committed in the window (an ERP import of 10,000
+        # transitions wakes the outbox a handful of times, not 10,000).
+        if cache.add("notifications:outbox-wake", 1, timeout=WAKE_WINDOW):
+            process_outbox.apply_async(countdown=WAKE_WINDOW)
     except Exception:
         log.warning("could not queue the outbox run; the next scan will pick the events up", exc_info=True)

@@ -155,3 +155,9 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.2):
             return value
         time.sleep(interval)
     raise AssertionError(f"Timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The personas get passwords; the production hasher takes ~1 s per user by design."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -60,3 +60,9 @@ def flaky_mail(settings):
     settings.ALERT_RETRY_BASE = 1
     FlakyBackend.failures, FlakyBackend.code, FlakyBackend.sent = 0, 451, []
     return FlakyBackend
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The personas get passwords; the production hasher takes ~1 s per user by design."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

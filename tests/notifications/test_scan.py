@@ -329,3 +329,32 @@ def test_scan_queries_do_not_grow_with_due_rows(subscribers):
     assert many == few
     assert idle <= 20  # DESIGN §9: a scan with nothing new costs at most 20 queries
     assert Delivery.objects.count() == 46 * 2  # each alert to each of the two subscribers
+
+
+def test_a_committed_status_change_wakes_the_outbox_early(subscribers, django_capture_on_commit_callbacks):
+    from django.core.cache import cache
+
+    cache.delete("notifications:outbox-wake")
+    with at(2025, 9, 26), django_capture_on_commit_callbacks(execute=True):
+        app = licensing_services.application_create(
+            supplier=SupplierFactory(), end_user="X", destination_country="DE",
+            events=[{"to": "submitted", "on": "2025-09-01"}, {"to": "accepted", "on": "2025-09-10"},
+                    {"to": "supplement_requested", "on": "2025-09-20"}],
+        )
+    # The on-commit signal ran the outbox (eagerly here): no scan was needed.
+    assert Alert.objects.filter(subject_id=app.pk, kind=Kind.SUPPLEMENT_REQUESTED).count() == 1
+    assert not app.events.filter(processed_at__isnull=True).exists()
+
+
+def test_nothing_is_lost_when_the_wake_up_never_comes(subscribers, settings, django_capture_on_commit_callbacks):
+    settings.ALERT_WAKE_ON_SIGNAL = False  # as if the broker were down when the change committed
+    with at(2025, 9, 26):
+        with django_capture_on_commit_callbacks(execute=True):
+            app = licensing_services.application_create(
+                supplier=SupplierFactory(), end_user="X", destination_country="DE",
+                events=[{"to": "submitted", "on": "2025-09-01"}, {"to": "accepted", "on": "2025-09-10"},
+                        {"to": "supplement_requested", "on": "2025-09-20"}],
+            )
+        assert not Alert.objects.exists()
+        services.run_scan()
+    assert Alert.objects.filter(subject_id=app.pk, kind=Kind.SUPPLEMENT_REQUESTED).count() == 1
