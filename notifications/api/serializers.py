@@ -33,3 +33,9 @@ class WebhookEndpointSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "url", "secret", "events", "active", "consecutive_failures", "disabled_reason",
                   "created_at", "updated_at"]
         read_only_fields = ["id", "consecutive_failures", "disabled_reason", "created_at", "updated_at"]
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    """The answer to the create call: the only time the secret is shown."""
+
+    secret = serializers.CharField(read_only=True)

@@ -1,6 +1,7 @@
 """API views: small on purpose, so the lead can switch their base classes to core/api's."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, permissions, viewsets
 from rest_framework.response import Response
 
@@ -8,7 +9,7 @@ from core.roles import Role, has_role
 
 from .. import selectors, services
 from ..models import Alert, Kind, SubjectType, WebhookEndpoint
-from .serializers import AlertSerializer, WebhookEndpointSerializer
+from .serializers import AlertSerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
 
 
 class HasRole(permissions.BasePermission):
@@ -67,6 +68,7 @@ class WebhookEndpointViewSet(
         serializer.instance = services.webhook_endpoint_save(endpoint=serializer.instance,
                                                              **serializer.validated_data)
 
+    @extend_schema(responses={201: WebhookEndpointCreatedSerializer})
     def create(self, request, *args, **kwargs):
         response = super().create(request, *args, **kwargs)
         endpoint = WebhookEndpoint.objects.get(pk=response.data["id"])
