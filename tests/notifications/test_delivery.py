@@ -238,3 +238,21 @@ def test_a_user_without_email_gets_a_failed_delivery_not_an_error(subscribers):
     tasks.deliver_emails(result.deliveries)
     failed = Delivery.objects.get(user__username="noemail")
     assert failed.status == DeliveryStatus.FAILED and "no email" in failed.last_error
+
+
+def test_a_policy_event_email_lists_and_links_what_it_affects(viewer, settings):
+    from tests.factories import ApplicationLineFactory, ControlledItemFactory, PolicyEventFactory
+
+    settings.SITE_URL = "https://tracker.example.com"
+    dy = ControlledItemFactory(code="DY", elements="Dy")
+    line = ApplicationLineFactory(item=dy, application=ApplicationFactory(status=ApplicationStatus.SUBMITTED))
+    event = PolicyEventFactory(date=dt.date(2026, 11, 10), title="Suspension of Announcement 70 ends")
+    event.items.set([dy])
+    with at(2026, 11, 9):
+        result = services.run_scan()
+    tasks.deliver_emails(result.deliveries)
+    policy = [m for m in mail.outbox if m.extra_headers["X-Alert-Kind"] == Kind.POLICY_EVENT_UPCOMING]
+    assert len(policy) == 1
+    link = f"https://tracker.example.com/applications/{line.application_id}/"
+    assert link in policy[0].body and f'href="{link}"' in policy[0].alternatives[0][0]
+    assert "Suspension of Announcement 70 ends" in policy[0].body
