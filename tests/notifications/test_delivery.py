@@ -32,7 +32,7 @@ def test_it_emails_each_subscriber_once_with_text_html_link_and_unsubscribe_head
         tasks.scan()
     assert sorted(m.to[0] for m in mail.outbox) == ["compliance@example.com", "viewer@example.com"]
     msg = mail.outbox[0]
-    assert "Decision overdue" in msg.subject
+    assert "Decision overdue" in msg.subject and "MOFCOM's decision" in msg.subject  # plain text, no &#x27;
     assert f"https://tracker.example.com/applications/{app.pk}/" in msg.body
     html = msg.alternatives[0][0]
     assert f'href="https://tracker.example.com/applications/{app.pk}/"' in html
