@@ -238,6 +238,62 @@ SPECTACULAR_SETTINGS = {
 
 # --- Notifications (DESIGN §6) ------------------------------------------------------------
 ALERT_SCAN_MINUTES = env.int("ALERT_SCAN_MINUTES", default=15)
+# Lead times per kind (DESIGN §6.1); each user may override them in "My notifications".
+# decision_due_soon, acceptance_pending and customs_response_due count Chinese working days;
+# the others count calendar days. A policy event's own lead_days win over policy_event_upcoming.
+ALERT_LEAD_TIMES = {
+    "decision_due_soon": env.list("ALERT_LEAD_DECISION_DUE_SOON", cast=int, default=[10, 5, 1]),
+    "acceptance_pending": env.list("ALERT_LEAD_ACCEPTANCE_PENDING", cast=int, default=[5]),
+    "customs_response_due": env.list("ALERT_LEAD_CUSTOMS_RESPONSE_DUE", cast=int, default=[5, 2, 0]),
+    "licence_expiring": env.list("ALERT_LEAD_LICENCE_EXPIRING", cast=int, default=[30, 14, 7]),
+    "policy_event_upcoming": env.list("ALERT_LEAD_POLICY_EVENT_UPCOMING", cast=int, default=[30, 7, 1]),
+    "document_expiring": env.list("ALERT_LEAD_DOCUMENT_EXPIRING", cast=int, default=[30, 7]),
+}
+# licence_low_balance: a line's balance under this share of its approved quantity.
+ALERT_LOW_BALANCE_SHARE = env.float("ALERT_LOW_BALANCE_SHARE", default=0.10)
+# decision_overdue repeats at most this often while an application stays overdue.
+ALERT_OVERDUE_REMINDER_DAYS = env.int("ALERT_OVERDUE_REMINDER_DAYS", default=7)
+# Daily digest: local hour and time zone for users who chose none.
+ALERT_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=7)
+ALERT_DEFAULT_TIME_ZONE = env("ALERT_DEFAULT_TIME_ZONE", default="Europe/Berlin")
+# A delivery claimed ("sending") longer than this belongs to a dead worker and may be claimed
+# again. It must exceed the longest a live send can take (the task's hard time limit).
+ALERT_CLAIM_TIMEOUT = env.int("ALERT_CLAIM_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+# Retries of temporary failures (SMTP 4xx, connection errors, HTTP 5xx/timeouts):
+# exponential backoff from RETRY_BASE seconds, capped at RETRY_MAX, at most MAX_RETRIES times.
+ALERT_RETRY_BASE = env.int("ALERT_RETRY_BASE", default=30)
+ALERT_RETRY_MAX = env.int("ALERT_RETRY_MAX", default=3600)
+ALERT_MAX_RETRIES = env.int("ALERT_MAX_RETRIES", default=8)
+# Webhooks: request timeout, and an endpoint is disabled after this many deliveries in a row
+# that failed for good (a permanent 4xx, or retries exhausted).
+WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
+# Connect the core's on-commit signals to an early outbox run (the scan catches up anyway).
+ALERT_WAKE_ON_SIGNAL = env.bool("ALERT_WAKE_ON_SIGNAL", default=True)
+if not CELERY_BROKER_URL.startswith("filesystem://"):
+    # Redis hands a dead worker's unacknowledged messages out again only when a sweep finds
+    # them older than visibility_timeout; kombu sweeps every interval x throttle seconds
+    # (10 x 10 = 100 s by default). A throttle of 1 makes the sweep every 10 s, so a killed
+    # worker's batch resumes within visibility_timeout + 10 s.
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "unacked_restore_interval": env.int("CELERY_UNACKED_RESTORE_INTERVAL", default=10),
+            "unacked_restore_throttle": env.int("CELERY_UNACKED_RESTORE_THROTTLE", default=1),
+        }
+    )
+# Retries with a countdown longer than the visibility timeout would be handed out again
+# while still waiting (duplicates pile up); those are left to the scan's sweeper instead,
+# which re-queues rows whose next_attempt_at has come.
+ALERT_MAX_COUNTDOWN = CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600) - 1
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # The deadline scan and outbox: creates due alerts, queues deliveries, repairs stuck ones.
+        "notifications-scan": {"task": "notifications.tasks.scan", "schedule": ALERT_SCAN_MINUTES * 60},
+        # Digests: every 15 minutes each user whose local digest hour has come gets today's digest
+        # once (a missed hour is caught up by the next run, never sent twice).
+        "notifications-digests": {"task": "notifications.tasks.send_digests", "schedule": 15 * 60},
+    }
+)
 
 # --- Web UI (DESIGN §8) -------------------------------------------------------------------
 UI_PAGE_SIZE = env.int("UI_PAGE_SIZE", default=50)

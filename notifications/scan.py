@@ -1,0 +1,415 @@
+"""Selection of due alerts (DESIGN §6.1): one set-based query per kind.
+
+Each selector returns unsaved ``Alert`` objects for what is due *and not yet alerted*: the
+"not yet" is a ``NOT EXISTS`` on the alert table inside the same query, so a scan with nothing
+new loads no rows at all. Thresholds are *crossed*, not *equal today*: of a kind's lead times
+the tightest one already crossed is alerted, once; after downtime the missed wider ones are
+not replayed (docs/alerts.md says why).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+
+from licensing.clock import WorkingCalendar
+from licensing.models import ApplicationStatus, Document, Licence, LicenceLine, LicenceStatus, PolicyEvent
+from licensing.models.applications import OPEN_STATUSES, LicenceApplication
+from licensing.selectors import clock_running_applications, overdue_applications
+from suppliers.models import PENDING_STATUSES, PurchaseOrder, Shipment
+from suppliers.selectors import (
+    licence_line_balance_q,
+    licence_lines_with_drawdown,
+    shipments_after_expiry,
+    shipments_held,
+    shipments_late,
+)
+
+from .models import Alert, Kind, Severity, SubjectType
+
+K = Kind
+T = SubjectType
+
+
+@dataclass
+class ScanContext:
+    """What every selector needs: the scan's date (China), the calendar, the lead times."""
+
+    today: dt.date
+    cal: WorkingCalendar
+    batch: object
+    # Per kind: the settings' lead times united with every user's own, so each user's
+    # threshold exists as an alert (deliveries then go to the users who asked for it).
+    leads: dict[str, list[int]] = field(default_factory=dict)
+
+    def alert(self, **kw) -> Alert:
+        return Alert(alerted_on=self.today, batch=self.batch, **kw)
+
+
+def url_for(subject_type: str, subject_id: int) -> str:
+    """The stable URLs of DESIGN §8 (bookmarks and email links keep working)."""
+    return {
+        T.APPLICATION: f"/applications/{subject_id}/",
+        T.LICENCE: f"/licences/{subject_id}/",
+        T.SHIPMENT: f"/shipments/{subject_id}/",
+        T.PURCHASE_ORDER: f"/purchase-orders/{subject_id}/",
+        T.POLICY_EVENT: "/policy/",
+    }.get(subject_type, "/alerts/")
+
+
+# --- Threshold arithmetic ------------------------------------------------------------------
+
+
+def last_date_within_working_days(cal: WorkingCalendar, today: dt.date, lead: int) -> dt.date:
+    """The last date D with at most ``lead`` working days in (today, D]: a deadline on or
+    before it has crossed the ``lead`` threshold."""
+    return cal.add_working_days(today, lead + 1) - dt.timedelta(days=1)
+
+
+def first_date_with_working_days_since(cal: WorkingCalendar, today: dt.date, lead: int) -> dt.date:
+    """The last start date S with at least ``lead`` working days in (S, today]."""
+    day, counted = today, 0
+    while counted < lead:
+        if cal.is_working_day(day):
+            counted += 1
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def _tightest_crossed(date_field: str, cutoffs: dict[int, dt.date]) -> Case:
+    """SQL: the smallest lead whose cutoff the date is on or before (the tightest crossed)."""
+    whens = [When(**{f"{date_field}__lte": cutoffs[lead]}, then=Value(lead)) for lead in sorted(cutoffs)]
+    return Case(*whens, default=Value(None), output_field=IntegerField())
+
+
+def _not_alerted(kind: str, subject_type: str, *, lead: str | None = "alert_lead", due: str | None = None, **extra):
+    """NOT EXISTS an alert of this kind for the outer row (at this lead and date, when given)."""
+    alerts = Alert.objects.filter(kind=kind, subject_type=subject_type, subject_id=OuterRef("pk"), **extra)
+    if lead:
+        alerts = alerts.filter(lead=OuterRef(lead))
+    if due:
+        alerts = alerts.filter(due_on=OuterRef(due))
+    return ~Exists(alerts)
+
+
+def _deadline_window(
+    qs: QuerySet, ctx: ScanContext, kind: str, subject_type: str, date_field: str, *, working_days: bool
+) -> QuerySet:
+    """Rows whose ``date_field`` is today or later and has crossed a lead, not yet alerted."""
+    leads = ctx.leads.get(kind) or []
+    if not leads:
+        return qs.none()
+    if working_days:
+        cutoffs = {lead: last_date_within_working_days(ctx.cal, ctx.today, lead) for lead in leads}
+    else:
+        cutoffs = {lead: ctx.today + dt.timedelta(days=lead) for lead in leads}
+    return (
+        qs.filter(**{f"{date_field}__gte": ctx.today, f"{date_field}__lte": max(cutoffs.values())})
+        .annotate(alert_lead=_tightest_crossed(date_field, cutoffs))
+        .filter(_not_alerted(kind, subject_type, due=date_field))
+    )
+
+
+def _severity(lead: int | None, urgent: int = 1) -> str:
+    return Severity.CRITICAL if lead is not None and lead <= urgent else Severity.WARNING
+
+
+def _days(n: int, unit: str = "day") -> str:
+    return "today" if n == 0 else f"in {n} {unit}{'s' if n != 1 else ''}"
+
+
+# --- One selector per kind --------------------------------------------------------------------
+
+
+def decision_due_soon(ctx: ScanContext) -> list[Alert]:
+    qs = clock_running_applications().filter(status=ApplicationStatus.ACCEPTED)
+    rows = _deadline_window(qs, ctx, K.DECISION_DUE_SOON, T.APPLICATION, "decision_due", working_days=True)
+    out = []
+    for r in rows.values("pk", "reference", "supplier__name", "decision_due", "alert_lead"):
+        remaining = ctx.cal.working_days_between(ctx.today, r["decision_due"])
+        out.append(ctx.alert(
+            kind=K.DECISION_DUE_SOON, subject_type=T.APPLICATION, subject_id=r["pk"], lead=r["alert_lead"],
+            due_on=r["decision_due"], threshold=f"{r['alert_lead']}wd@{r['decision_due']}",
+            severity=_severity(r["alert_lead"]), url=url_for(T.APPLICATION, r["pk"]),
+            message=f"{r['reference']} ({r['supplier__name']}): MOFCOM's decision is due on {r['decision_due']}, "
+            f"{_days(remaining, 'working day')}.",
+        ))
+    return out
+
+
+def decision_overdue(ctx: ScanContext) -> list[Alert]:
+    """Overdue: alerted once, then at most once per reminder period while still overdue.
+
+    The filter asks "no overdue alert for this due date within the last period", so after a
+    downtime of three weeks the next scan makes one alert, not three (missed weeks not replayed).
+    """
+    period = settings.ALERT_OVERDUE_REMINDER_DAYS
+    recent = ctx.today - dt.timedelta(days=period)
+    qs = overdue_applications(ctx.today).filter(
+        _not_alerted(K.DECISION_OVERDUE, T.APPLICATION, lead=None, due="decision_due", alerted_on__gt=recent)
+    )
+    out = []
+    for r in qs.values("pk", "reference", "supplier__name", "decision_due"):
+        late = ctx.cal.working_days_between(r["decision_due"], ctx.today)
+        out.append(ctx.alert(
+            kind=K.DECISION_OVERDUE, subject_type=T.APPLICATION, subject_id=r["pk"], due_on=r["decision_due"],
+            threshold=f"overdue@{r['decision_due']}:{ctx.today}", severity=Severity.CRITICAL,
+            url=url_for(T.APPLICATION, r["pk"]),
+            message=f"{r['reference']} ({r['supplier__name']}): MOFCOM's decision was due on {r['decision_due']} "
+            f"and is {late} working day{'s' if late != 1 else ''} overdue.",
+        ))
+    return out
+
+
+def acceptance_pending(ctx: ScanContext) -> list[Alert]:
+    """Submitted for N working days without acceptance: the largest lead crossed."""
+    leads = ctx.leads.get(K.ACCEPTANCE_PENDING) or []
+    if not leads:
+        return []
+    starts = {lead: first_date_with_working_days_since(ctx.cal, ctx.today, lead) for lead in leads}
+    whens = [When(submitted_on__lte=starts[lead], then=Value(lead)) for lead in sorted(leads, reverse=True)]
+    qs = (
+        LicenceApplication.objects.filter(status=ApplicationStatus.SUBMITTED, submitted_on__lte=starts[min(leads)])
+        .annotate(alert_lead=Case(*whens, output_field=IntegerField()))
+        .filter(_not_alerted(K.ACCEPTANCE_PENDING, T.APPLICATION, due="submitted_on"))
+    )
+    out = []
+    for r in qs.values("pk", "reference", "supplier__name", "submitted_on", "alert_lead"):
+        waited = ctx.cal.working_days_between(r["submitted_on"], ctx.today)
+        out.append(ctx.alert(
+            kind=K.ACCEPTANCE_PENDING, subject_type=T.APPLICATION, subject_id=r["pk"], lead=r["alert_lead"],
+            due_on=r["submitted_on"], threshold=f"{r['alert_lead']}wd@{r['submitted_on']}",
+            url=url_for(T.APPLICATION, r["pk"]),
+            message=f"{r['reference']} ({r['supplier__name']}) was submitted on {r['submitted_on']} and is not "
+            f"accepted after {waited} working days: the file may be stuck at the provincial department.",
+        ))
+    return out
+
+
+def customs_response_due(ctx: ScanContext) -> list[Alert]:
+    rows = _deadline_window(
+        shipments_held(), ctx, K.CUSTOMS_RESPONSE_DUE, T.SHIPMENT, "customs_response_due", working_days=True
+    )
+    out = []
+    for r in rows.values("pk", "reference", "supplier__name", "customs_response_due", "alert_lead"):
+        due = r["customs_response_due"]
+        left = ctx.cal.working_days_between(ctx.today, due)
+        out.append(ctx.alert(
+            kind=K.CUSTOMS_RESPONSE_DUE, subject_type=T.SHIPMENT, subject_id=r["pk"], lead=r["alert_lead"],
+            due_on=due, threshold=f"{r['alert_lead']}wd@{due}", severity=_severity(r["alert_lead"], 2),
+            url=url_for(T.SHIPMENT, r["pk"]),
+            message=f"Shipment {r['reference']} ({r['supplier__name']}) is held by customs: the response is due "
+            f"on {due}, {_days(left, 'working day')}.",
+        ))
+    return out
+
+
+def licence_expiring(ctx: ScanContext) -> list[Alert]:
+    # Active means balance remains: the drawdown service marks a licence without any exhausted.
+    qs = Licence.objects.filter(status=LicenceStatus.ACTIVE)
+    rows = _deadline_window(qs, ctx, K.LICENCE_EXPIRING, T.LICENCE, "valid_until", working_days=False)
+    out = []
+    for r in rows.values("pk", "number", "supplier__name", "valid_until", "alert_lead"):
+        left = (r["valid_until"] - ctx.today).days
+        out.append(ctx.alert(
+            kind=K.LICENCE_EXPIRING, subject_type=T.LICENCE, subject_id=r["pk"], lead=r["alert_lead"],
+            due_on=r["valid_until"], threshold=f"{r['alert_lead']}d@{r['valid_until']}",
+            severity=_severity(r["alert_lead"], 7), url=url_for(T.LICENCE, r["pk"]),
+            message=f"Licence {r['number']} ({r['supplier__name']}) expires on {r['valid_until']}, {_days(left)}, "
+            "with balance remaining.",
+        ))
+    return out
+
+
+def licence_low_balance(ctx: ScanContext) -> list[Alert]:
+    share = Decimal(str(settings.ALERT_LOW_BALANCE_SHARE))
+    pct = f"{share * 100:g}%"
+    lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence__status=LicenceStatus.ACTIVE))
+    qs = lines.filter(licence_line_balance_q(share)).filter(
+        _not_alerted(K.LICENCE_LOW_BALANCE, T.LICENCE_LINE, lead=None, threshold=pct)
+    )
+    out = []
+    for r in qs.values("pk", "licence_id", "licence__number", "item__code", "balance", "approved_quantity", "unit"):
+        out.append(ctx.alert(
+            kind=K.LICENCE_LOW_BALANCE, subject_type=T.LICENCE_LINE, subject_id=r["pk"], threshold=pct,
+            url=url_for(T.LICENCE, r["licence_id"]), context={"licence_id": r["licence_id"]},
+            message=f"Licence {r['licence__number']}, {r['item__code']}: {r['balance']:.3f} {r['unit']} left of "
+            f"{r['approved_quantity']:.3f} {r['unit']} (under {pct}).",
+        ))
+    return out
+
+
+def shipment_after_expiry(ctx: ScanContext) -> list[Alert]:
+    qs = shipments_after_expiry().filter(
+        _not_alerted(K.SHIPMENT_AFTER_EXPIRY, T.SHIPMENT, lead=None, due="planned_ship_date")
+    )
+    out = []
+    for r in qs.values("pk", "reference", "planned_ship_date", "licence__number", "licence__valid_until"):
+        out.append(ctx.alert(
+            kind=K.SHIPMENT_AFTER_EXPIRY, subject_type=T.SHIPMENT, subject_id=r["pk"], due_on=r["planned_ship_date"],
+            threshold=f"ships@{r['planned_ship_date']}>{r['licence__valid_until']}", severity=Severity.CRITICAL,
+            url=url_for(T.SHIPMENT, r["pk"]),
+            message=f"Shipment {r['reference']} is planned to ship on {r['planned_ship_date']}, after licence "
+            f"{r['licence__number']} expires ({r['licence__valid_until']}).",
+        ))
+    return out
+
+
+def shipment_late(ctx: ScanContext) -> list[Alert]:
+    qs = shipments_late(ctx.today).filter(_not_alerted(K.SHIPMENT_LATE, T.SHIPMENT, lead=None, due="eta"))
+    out = []
+    for r in qs.values("pk", "reference", "supplier__name", "eta", "status"):
+        out.append(ctx.alert(
+            kind=K.SHIPMENT_LATE, subject_type=T.SHIPMENT, subject_id=r["pk"], due_on=r["eta"],
+            threshold=f"eta@{r['eta']}", url=url_for(T.SHIPMENT, r["pk"]),
+            message=f"Shipment {r['reference']} ({r['supplier__name']}) was expected on {r['eta']} and is still "
+            f"{r['status'].replace('_', ' ')}.",
+        ))
+    return out
+
+
+def po_at_risk(ctx: ScanContext) -> list[Alert]:
+    # at_risk is a stored column kept by the prediction refresh (DESIGN §4.3); we only read it.
+    qs = PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN, at_risk=True).filter(
+        _not_alerted(K.PO_AT_RISK, T.PURCHASE_ORDER, lead=None, due="needed_by")
+    )
+    out = []
+    for r in qs.values("pk", "number", "supplier__name", "needed_by", "expected_arrival"):
+        expected = f", expected around {r['expected_arrival']}" if r["expected_arrival"] else ""
+        out.append(ctx.alert(
+            kind=K.PO_AT_RISK, subject_type=T.PURCHASE_ORDER, subject_id=r["pk"], due_on=r["needed_by"],
+            threshold=f"risk@{r['needed_by']}", url=url_for(T.PURCHASE_ORDER, r["pk"]),
+            message=f"Purchase order {r['number']} ({r['supplier__name']}) is at risk: needed by {r['needed_by']}"
+            f"{expected}.",
+        ))
+    return out
+
+
+def document_expiring(ctx: ScanContext) -> list[Alert]:
+    rows = _deadline_window(
+        Document.objects.all(), ctx, K.DOCUMENT_EXPIRING, T.DOCUMENT, "valid_until", working_days=False
+    )
+    out = []
+    fields = ("pk", "original_name", "kind", "valid_until", "alert_lead", "application_id", "licence_id", "shipment_id")
+    for r in rows.values(*fields):
+        if r["application_id"]:
+            url = url_for(T.APPLICATION, r["application_id"])
+        elif r["licence_id"]:
+            url = url_for(T.LICENCE, r["licence_id"])
+        else:
+            url = url_for(T.SHIPMENT, r["shipment_id"])
+        out.append(ctx.alert(
+            kind=K.DOCUMENT_EXPIRING, subject_type=T.DOCUMENT, subject_id=r["pk"], lead=r["alert_lead"],
+            due_on=r["valid_until"], threshold=f"{r['alert_lead']}d@{r['valid_until']}", url=url,
+            message=f"{Document.Kind(r['kind']).label} '{r['original_name']}' is valid until {r['valid_until']}, "
+            f"{_days((r['valid_until'] - ctx.today).days)}.",
+        ))
+    return out
+
+
+def policy_event_upcoming(ctx: ScanContext) -> list[Alert]:
+    """Upcoming policy events, each listing what it affects.
+
+    The event's own ``lead_days`` decide its thresholds. They live in a JSON column that SQLite
+    cannot search, so the SQL picks the tightest crossed of *all* lead times in use (settings,
+    users) and Python keeps an event only where that is one of its own: policy events are
+    dozens, so this is the one selector that may load a row it does not alert.
+    """
+    leads = set(ctx.leads.get(K.POLICY_EVENT_UPCOMING) or []) | {0}
+    rows = list(
+        _deadline_window(
+            PolicyEvent.objects.all(), ContextWithLeads(ctx, K.POLICY_EVENT_UPCOMING, sorted(leads)),
+            K.POLICY_EVENT_UPCOMING, T.POLICY_EVENT, "date", working_days=False,
+        ).values("pk", "title", "date", "jurisdiction", "lead_days", "alert_lead")
+    )
+    chosen = []
+    for r in rows:
+        days = (r["date"] - ctx.today).days
+        own = [lead for lead in (r["lead_days"] or []) if lead >= days]
+        if own and min(own) >= r["alert_lead"]:
+            chosen.append((r, min(own)))
+    affected = policy_affected([r["pk"] for r, _ in chosen])
+    out = []
+    for r, lead in chosen:
+        ctx_lists = affected.get(r["pk"], {})
+        counts = ", ".join(f"{len(v)} {k}" for k, v in ctx_lists.items())
+        out.append(ctx.alert(
+            kind=K.POLICY_EVENT_UPCOMING, subject_type=T.POLICY_EVENT, subject_id=r["pk"], lead=r["alert_lead"],
+            due_on=r["date"], threshold=f"{lead}d@{r['date']}", severity=_severity(lead),
+            url=url_for(T.POLICY_EVENT, r["pk"]), context=ctx_lists,
+            message=f"{r['date']} ({_days((r['date'] - ctx.today).days)}): {r['title']} [{r['jurisdiction']}]. "
+            f"Affects {counts or 'nothing open'}.",
+        ))
+    return out
+
+
+class ContextWithLeads(ScanContext):
+    """A view of a context with other lead times for one kind."""
+
+    def __init__(self, ctx: ScanContext, kind: str, leads: list[int]):
+        super().__init__(today=ctx.today, cal=ctx.cal, batch=ctx.batch, leads={**ctx.leads, kind: leads})
+
+
+def policy_affected(event_ids: Iterable[int]) -> dict[int, dict[str, list[dict]]]:
+    """For each event: open applications, active licences and pending shipments with a line of
+    an item the event names (all of them when it names none). Four queries for any number."""
+    event_ids = list(event_ids)
+    if not event_ids:
+        return {}
+    items: dict[int, set[int]] = {pk: set() for pk in event_ids}
+    for event_id, item_id in PolicyEvent.items.through.objects.filter(policyevent_id__in=event_ids).values_list(
+        "policyevent_id", "controlleditem_id"
+    ):
+        items[event_id].add(item_id)
+    sources = {
+        "applications": (
+            LicenceApplication.objects.filter(status__in=OPEN_STATUSES), "lines__item_id", "reference", T.APPLICATION
+        ),
+        "licences": (Licence.objects.filter(status=LicenceStatus.ACTIVE), "lines__item_id", "number", T.LICENCE),
+        "shipments": (Shipment.objects.filter(status__in=list(PENDING_STATUSES)), "lines__item_id", "reference",
+                      T.SHIPMENT),
+    }
+    wanted = set().union(*items.values())
+    names_none = any(not s for s in items.values())
+    result: dict[int, dict[str, list[dict]]] = {pk: {} for pk in event_ids}
+    for label, (qs, item_field, name_field, subject_type) in sources.items():
+        if not names_none:
+            qs = qs.filter(**{f"{item_field}__in": wanted})
+        per_row: dict[int, dict] = {}
+        for pk, name, item_id in qs.values_list("pk", name_field, item_field).distinct():
+            row = per_row.setdefault(pk, {"id": pk, "name": name, "url": url_for(subject_type, pk), "items": set()})
+            row["items"].add(item_id)
+        for event_id, event_items in items.items():
+            hits = [r for r in per_row.values() if not event_items or r["items"] & event_items]
+            result[event_id][label] = [{"id": r["id"], "name": r["name"], "url": r["url"]} for r in hits]
+    return result
+
+
+SELECTORS = (
+    decision_due_soon,
+    decision_overdue,
+    acceptance_pending,
+    customs_response_due,
+    licence_expiring,
+    licence_low_balance,
+    shipment_after_expiry,
+    shipment_late,
+    po_at_risk,
+    policy_event_upcoming,
+    document_expiring,
+)
+
+
+def select_all(ctx: ScanContext) -> list[Alert]:
+    alerts: list[Alert] = []
+    for selector in SELECTORS:
+        alerts.extend(selector(ctx))
+    return alerts
+
+
+__all__ = ["SELECTORS", "ScanContext", "policy_affected", "select_all", "url_for"]

@@ -1,0 +1,530 @@
+"""Writes of the notifications app: the scan (alerts into the outbox), the fan-out into
+deliveries, the claims that make sending idempotent, preferences and webhooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import secrets
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core import signing
+from django.db import transaction
+from django.db.models import CharField, Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
+
+from core.errors import field_error
+from core.roles import Role
+from licensing import clock
+from licensing import services as licensing_services
+from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication
+from suppliers import services as suppliers_services
+
+from . import scan
+from .models import (
+    DEFAULT_OFF_KINDS,
+    Alert,
+    Delivery,
+    DeliveryStatus,
+    Kind,
+    Mode,
+    Preference,
+    Severity,
+    SubjectType,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+
+log = logging.getLogger(__name__)
+User = get_user_model()
+OUTBOX_BATCH = 1000  # events per scan transaction; a backlog drains over the next scans
+WEBHOOK_EVENT_TYPES = ("application.status_changed", "licence.created", "alert.created")
+
+
+# --- Preferences ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    kinds: dict[str, str]
+    lead_times: dict[str, list[int]]
+
+    def mode(self, kind: str) -> str:
+        """'immediate', 'digest' or 'off' for this kind (defaults: DESIGN §6.1 and the issue)."""
+        default = "off" if kind in DEFAULT_OFF_KINDS else Mode.IMMEDIATE
+        return self.kinds.get(kind, default)
+
+    def leads(self, kind: str) -> list[int] | None:
+        return self.lead_times.get(kind) or settings.ALERT_LEAD_TIMES.get(kind)
+
+
+def recipients() -> list[Recipient]:
+    """Active users holding a role (superusers included), with their preferences: one query."""
+    users = (
+        User.objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=[r.value for r in Role]))
+        .distinct()
+        .values_list("pk", "alert_preference__kinds", "alert_preference__lead_times")
+    )
+    return [Recipient(pk, kinds or {}, leads or {}) for pk, kinds, leads in users]
+
+
+def preference_for(user) -> Preference:
+    pref, _ = Preference.objects.get_or_create(user=user)
+    return pref
+
+
+@transaction.atomic
+def preference_update(
+    *,
+    user,
+    kinds: dict[str, str] | None = None,
+    lead_times: dict[str, list[int]] | None = None,
+    time_zone: str | None = None,
+    digest_hour: int | None = None,
+) -> Preference:
+    """Change a user's notification settings; bad values are refused naming the field."""
+    pref = Preference.objects.select_for_update().get(pk=preference_for(user).pk)
+    if kinds is not None:
+        for kind, mode in kinds.items():
+            if kind not in Kind.values:
+                raise field_error(f"kinds.{kind}", f"'{kind}' is not an alert kind.")
+            if mode not in ("immediate", "digest", "off"):
+                raise field_error(f"kinds.{kind}", "Choose immediate, digest or off.")
+        pref.kinds = kinds
+    if lead_times is not None:
+        clean: dict[str, list[int]] = {}
+        for kind, leads in lead_times.items():
+            if kind not in settings.ALERT_LEAD_TIMES:
+                raise field_error(f"lead_times.{kind}", f"'{kind}' has no lead times.")
+            if not all(isinstance(n, int) and 0 <= n <= 365 for n in leads):
+                raise field_error(f"lead_times.{kind}", "Give whole numbers of days from 0 to 365.")
+            if leads:
+                clean[kind] = sorted(set(leads), reverse=True)
+        pref.lead_times = clean
+    if time_zone is not None:
+        if time_zone:
+            try:
+                ZoneInfo(time_zone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise field_error("time_zone", f"'{time_zone}' is not a time zone (e.g. Europe/Berlin).") from None
+        pref.time_zone = time_zone
+    if digest_hour is not None:
+        if not 0 <= digest_hour <= 23:
+            raise field_error("digest_hour", "Give an hour from 0 to 23.")
+        pref.digest_hour = digest_hour
+    pref.save()
+    return pref
+
+
+def preference_regenerate_ics_token(*, user) -> Preference:
+    """A new secret for the calendar feed; the old link stops working at once."""
+    pref = preference_for(user)
+    pref.ics_token = secrets.token_urlsafe(32)
+    pref.save(update_fields=["ics_token"])
+    return pref
+
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+
+
+def unsubscribe_token(user_id: int, kind: str) -> str:
+    return signing.dumps({"u": user_id, "k": kind}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def unsubscribe(token: str) -> tuple[Any, str]:
+    """Turn one kind off for the user the signed token names (works without a login).
+
+    Raises ``signing.BadSignature`` for a forged or damaged token."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    user = User.objects.filter(pk=data.get("u")).first()
+    if user is None or data.get("k") not in Kind.values:
+        raise signing.BadSignature("The token names no current user or kind.")
+    kind = Kind(data["k"])
+    with transaction.atomic():
+        pref = Preference.objects.select_for_update().get(pk=preference_for(user).pk)
+        pref.kinds = {**pref.kinds, kind.value: "off"}
+        pref.save(update_fields=["kinds"])
+    return user, kind
+
+
+def alerts_mark_read(*, user, alert_ids: Iterable[int] | None = None) -> int:
+    """Mark the user's deliveries of these alerts (all, when None) read."""
+    qs = Delivery.objects.filter(user=user, read_at__isnull=True)
+    if alert_ids is not None:
+        qs = qs.filter(alert_id__in=list(alert_ids))
+    return qs.update(read_at=timezone.now())
+
+
+# --- The scan ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ScanResult:
+    alerts: int = 0
+    deliveries: list[int] = field(default_factory=list)
+    webhook_deliveries: list[int] = field(default_factory=list)
+    events: int = 0
+
+
+def _lead_union(people: list[Recipient]) -> dict[str, list[int]]:
+    leads = {kind: set(values) for kind, values in settings.ALERT_LEAD_TIMES.items()}
+    for person in people:
+        for kind, values in person.lead_times.items():
+            leads.setdefault(kind, set()).update(values)
+    return {kind: sorted(values) for kind, values in leads.items()}
+
+
+def scan_maintenance(today: dt.date) -> None:
+    """Keep the stored deadline columns true before selecting on them.
+
+    A supplement period still open moves its application's due date out each working day,
+    expired licences must stop counting as active, and held shipments' windows follow
+    calendar overrides."""
+    licensing_services.applications_refresh_clocks(
+        LicenceApplication.objects.filter(status=ApplicationStatus.SUPPLEMENT_REQUESTED, accepted_on__isnull=False)
+    )
+    licensing_services.licences_expire(today)
+    suppliers_services.shipments_refresh_customs_due()
+
+
+def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadlines: bool = True) -> ScanResult:
+    """One scan (DESIGN §6.2): the outbox, every kind's due alerts, deliveries, webhooks.
+
+    Safe to run twice or in two processes at once: alerts and deliveries have unique keys
+    and are inserted with ON CONFLICT DO NOTHING; outbox events are claimed with a
+    conditional UPDATE. Everything is one transaction: a crash leaves no half-made alert.
+    Returns what it created; the caller queues the sending after commit. ``deadlines=False``
+    handles the outbox (timeline rows, new licences) only, for the early wake-up.
+    """
+    today = today or clock.today()
+    if maintenance:
+        scan_maintenance(today)
+    people = recipients()
+    ctx = scan.ScanContext(today=today, cal=clock.calendar(), batch=uuid.uuid4(), leads=_lead_union(people))
+    result = ScanResult()
+    with transaction.atomic():
+        alerts, status_events = _outbox_alerts(ctx)
+        result.events = len(status_events)
+        if deadlines:
+            alerts.extend(scan.select_all(ctx))
+        Alert.objects.bulk_create(alerts, batch_size=1000, ignore_conflicts=True)
+        created = list(Alert.objects.filter(batch=ctx.batch).order_by("id"))
+        result.alerts = len(created)
+        result.deliveries = _fan_out(created, people)
+        result.webhook_deliveries = _webhook_deliveries(created, status_events)
+    return result
+
+
+def _outbox_alerts(ctx: scan.ScanContext) -> tuple[list[Alert], list[ApplicationEvent]]:
+    """Claim unprocessed timeline rows (conditional UPDATE) and turn them into alerts.
+
+    The claim stamps ``processed_at`` with this scan's own instant; reading back the rows
+    carrying it tells which ones *this* scan won. Inside the scan's transaction, so a crash
+    un-claims them."""
+    ids = list(
+        ApplicationEvent.objects.filter(processed_at__isnull=True).order_by("id").values_list("id", flat=True)[
+            :OUTBOX_BATCH
+        ]
+    )
+    if not ids:
+        return [], []
+    stamp = timezone.now() + dt.timedelta(microseconds=secrets.randbelow(1000))
+    ApplicationEvent.objects.filter(pk__in=ids, processed_at__isnull=True).update(processed_at=stamp)
+    events = list(
+        ApplicationEvent.objects.filter(pk__in=ids, processed_at=stamp)
+        .select_related("application__supplier")
+        .order_by("id")
+    )
+    alerts = []
+    for event in events:
+        app = event.application
+        base = dict(subject_type=SubjectType.APPLICATION, subject_id=app.pk, due_on=event.on,
+                    url=scan.url_for(SubjectType.APPLICATION, app.pk), context={"event_id": event.pk})
+        label = f"{app.reference} ({app.supplier.name})"
+        alerts.append(ctx.alert(
+            kind=Kind.STATUS_CHANGED, threshold=f"event:{event.pk}", severity=Severity.INFO, **base,
+            message=f"{label}: {event.from_status or 'new'} → {event.to_status} on {event.on}."
+            + (f" Note: {event.note}" if event.note else ""),
+        ))
+        if event.to_status == ApplicationStatus.SUPPLEMENT_REQUESTED:
+            alerts.append(ctx.alert(
+                kind=Kind.SUPPLEMENT_REQUESTED, threshold=f"event:{event.pk}", **base,
+                message=f"{label}: MOFCOM requested supplementary material on {event.on}."
+                + (f" Note: {event.note}" if event.note else ""),
+            ))
+    return alerts, events
+
+
+def _fan_out(alerts: list[Alert], people: list[Recipient]) -> list[int]:
+    """One delivery per alert and subscribed recipient; returns the immediate ones to send."""
+    rows = []
+    for alert in alerts:
+        for person in people:
+            mode = person.mode(alert.kind)
+            if mode == "off":
+                continue
+            if alert.lead is not None and alert.kind in settings.ALERT_LEAD_TIMES:
+                wanted = person.lead_times.get(alert.kind)
+                if alert.kind == Kind.POLICY_EVENT_UPCOMING and not wanted:
+                    pass  # the event's own lead days decided; nothing to filter
+                elif alert.lead not in (wanted or settings.ALERT_LEAD_TIMES[alert.kind]):
+                    continue
+            rows.append(Delivery(alert=alert, user_id=person.user_id, mode=mode))
+    Delivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return list(
+        Delivery.objects.filter(
+            alert__in=alerts, mode=Mode.IMMEDIATE, status=DeliveryStatus.PENDING
+        ).order_by("id").values_list("id", flat=True)
+    ) if rows else []
+
+
+# --- Webhook events ---------------------------------------------------------------------------
+
+
+def _event_body(event_type: str, key: str, data: dict) -> str:
+    return json.dumps(
+        {"id": key, "type": event_type, "created_at": timezone.now().isoformat(), "data": data},
+        sort_keys=True, default=str,
+    )
+
+
+def alert_payload(alert: Alert) -> dict:
+    return {
+        "id": alert.pk, "kind": alert.kind, "subject_type": alert.subject_type, "subject_id": alert.subject_id,
+        "threshold": alert.threshold, "due_on": alert.due_on, "severity": alert.severity,
+        "message": alert.message, "url": f"{settings.SITE_URL}{alert.url}" if alert.url else "",
+        "created_at": alert.created_at,
+    }
+
+
+def _webhook_deliveries(alerts: list[Alert], events: list[ApplicationEvent]) -> list[int]:
+    endpoints = list(WebhookEndpoint.objects.filter(active=True))
+    if not endpoints:
+        return []
+    rows = []
+    for endpoint in endpoints:
+        if endpoint.wants("alert.created"):
+            for alert in alerts:
+                key = f"alert.created:{alert.pk}"
+                rows.append(WebhookDelivery(endpoint=endpoint, event_type="alert.created", event_key=key,
+                                            body=_event_body("alert.created", key, alert_payload(alert))))
+        if endpoint.wants("application.status_changed"):
+            for event in events:
+                key = f"application.status_changed:{event.pk}"
+                app = event.application
+                data = {"application": {"id": app.pk, "reference": app.reference, "external_ref": app.external_ref,
+                                        "status": app.status, "decision_due": app.decision_due},
+                        "from_status": event.from_status, "to_status": event.to_status, "on": event.on,
+                        "note": event.note}
+                rows.append(WebhookDelivery(endpoint=endpoint, event_type="application.status_changed",
+                                            event_key=key, body=_event_body("application.status_changed", key, data)))
+        if endpoint.wants("licence.created"):
+            rows.extend(_licence_created_rows(endpoint))
+    WebhookDelivery.objects.bulk_create(rows, batch_size=1000, ignore_conflicts=True)
+    return list(
+        WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, claimed_at__isnull=True, attempts=0)
+        .filter(event_key__in=[r.event_key for r in rows])
+        .values_list("id", flat=True)
+    ) if rows else []
+
+
+LICENCE_CREATED_LOOKBACK = dt.timedelta(days=7)
+
+
+def _licence_created_rows(endpoint: WebhookEndpoint) -> list[WebhookDelivery]:
+    """licence.created for licences made since the endpoint exists (at most a week back) and
+    not yet sent to it: the signal only wakes us, the table is the record."""
+    since = max(endpoint.created_at, timezone.now() - LICENCE_CREATED_LOOKBACK)
+    key = Concat(Value("licence.created:"), Cast("pk", CharField()), output_field=CharField())
+    qs = (
+        Licence.objects.filter(created_at__gte=since)
+        .annotate(event_key=key)
+        .filter(~Exists(WebhookDelivery.objects.filter(endpoint=endpoint, event_key=OuterRef("event_key"))))
+    )
+    rows = []
+    for lic in qs.select_related("supplier").prefetch_related("lines__item"):
+        key = f"licence.created:{lic.pk}"
+        data = {"licence": {
+            "id": lic.pk, "number": lic.number, "application": lic.application_id, "supplier": lic.supplier_id,
+            "kind": lic.kind, "valid_from": lic.valid_from, "valid_until": lic.valid_until, "status": lic.status,
+            "lines": [{"item": line.item.code, "approved_quantity": str(line.approved_quantity), "unit": line.unit}
+                      for line in lic.lines.all()]}}
+        rows.append(WebhookDelivery(endpoint=endpoint, event_type="licence.created", event_key=key,
+                                    body=_event_body("licence.created", key, data)))
+    return rows
+
+
+@transaction.atomic
+def webhook_endpoint_save(*, endpoint: WebhookEndpoint | None = None, actor=None, **fields: Any) -> WebhookEndpoint:
+    """Create or change an endpoint; re-activating one resets its failure count."""
+    endpoint = endpoint or WebhookEndpoint(created_by=actor if getattr(actor, "is_authenticated", False) else None)
+    events = fields.get("events")
+    if events is not None:
+        bad = [e for e in events if e not in WEBHOOK_EVENT_TYPES]
+        if bad:
+            known = ", ".join(WEBHOOK_EVENT_TYPES)
+            raise field_error("events", f"Unknown event types: {', '.join(bad)}. Known: {known}.")
+    reactivated = fields.get("active") and not endpoint.active
+    for name, value in fields.items():
+        setattr(endpoint, name, value)
+    if reactivated:
+        endpoint.consecutive_failures = 0
+        endpoint.disabled_reason = ""
+    endpoint.full_clean()
+    endpoint.save()
+    return endpoint
+
+
+# --- Claims (claim before you act) ------------------------------------------------------------
+
+
+def _stale() -> dt.datetime:
+    return timezone.now() - dt.timedelta(seconds=settings.ALERT_CLAIM_TIMEOUT)
+
+
+def claimable_q() -> Q:
+    """Pending, or claimed by a sender that must be dead (longer than any send may take)."""
+    return Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.SENDING, claimed_at__lt=_stale())
+
+
+def delivery_claim(delivery_id: int, token: str) -> bool:
+    """pending -> sending, only if nobody else holds it: True when this caller won the row."""
+    return bool(
+        Delivery.objects.filter(claimable_q(), pk=delivery_id, mode=Mode.IMMEDIATE).update(
+            status=DeliveryStatus.SENDING, claimed_at=timezone.now(), claim=token, attempts=F("attempts") + 1
+        )
+    )
+
+
+def backoff_seconds(attempts: int) -> int:
+    """Exponential backoff from ALERT_RETRY_BASE, capped at ALERT_RETRY_MAX."""
+    return min(settings.ALERT_RETRY_BASE * 2 ** max(attempts - 1, 0), settings.ALERT_RETRY_MAX)
+
+
+def _outcome(model, pk: int, token: str, *, ok: bool, permanent: bool, error: str, attempts: int, **extra) -> str:
+    """Record a send's outcome on the row this caller still holds; returns the new status."""
+    now = timezone.now()
+    if ok:
+        status, fields = DeliveryStatus.SENT, {"sent_at": now, "last_error": ""}
+    elif permanent or attempts > settings.ALERT_MAX_RETRIES:
+        status, fields = DeliveryStatus.FAILED, {"last_error": error[:2000]}
+    else:
+        status = DeliveryStatus.PENDING
+        fields = {"last_error": error[:2000], "next_attempt_at": now + dt.timedelta(seconds=backoff_seconds(attempts))}
+    model.objects.filter(pk=pk, claim=token).update(status=status, **fields, **extra)
+    return status
+
+
+def delivery_finish(delivery: Delivery, token: str, *, ok: bool, permanent: bool = False, error: str = "") -> str:
+    return _outcome(Delivery, delivery.pk, token, ok=ok, permanent=permanent, error=error,
+                    attempts=delivery.attempts)
+
+
+def webhook_claim(delivery_id: int, token: str) -> bool:
+    return bool(
+        WebhookDelivery.objects.filter(claimable_q(), pk=delivery_id, endpoint__active=True).update(
+            status=DeliveryStatus.SENDING, claimed_at=timezone.now(), claim=token, attempts=F("attempts") + 1
+        )
+    )
+
+
+@transaction.atomic
+def webhook_finish(
+    delivery: WebhookDelivery, token: str, *, ok: bool, permanent: bool = False, error: str = "",
+    response_code: int | None = None,
+) -> str:
+    """Record the outcome; N deliveries in a row that failed for good disable the endpoint."""
+    status = _outcome(WebhookDelivery, delivery.pk, token, ok=ok, permanent=permanent, error=error,
+                      attempts=delivery.attempts, response_code=response_code)
+    endpoints = WebhookEndpoint.objects.filter(pk=delivery.endpoint_id)
+    if status == DeliveryStatus.SENT:
+        endpoints.update(consecutive_failures=0)
+    elif status == DeliveryStatus.FAILED:
+        endpoints.update(consecutive_failures=F("consecutive_failures") + 1)
+        endpoints.filter(consecutive_failures__gte=settings.WEBHOOK_DISABLE_AFTER, active=True).update(
+            active=False, disabled_reason=f"Disabled after {settings.WEBHOOK_DISABLE_AFTER} failed deliveries in a "
+            f"row; last: {error[:200]}",
+        )
+    return status
+
+
+def stuck_deliveries() -> tuple[list[int], list[int]]:
+    """The sweeper's work: rows whose task was lost (never queued, or its worker died) and
+    whose retry time has come. Queuing them again is harmless: the claim decides."""
+    now = timezone.now()
+    # A fresh row's task is probably still in the queue: give it a minute before re-queuing.
+    grace = now - dt.timedelta(seconds=60)
+    due = Q(next_attempt_at__isnull=True, created_at__lt=grace) | Q(next_attempt_at__lte=now)
+    lost = Q(status=DeliveryStatus.PENDING) & due | Q(status=DeliveryStatus.SENDING, claimed_at__lt=_stale())
+    emails = list(Delivery.objects.filter(lost, mode=Mode.IMMEDIATE).values_list("id", flat=True)[:10000])
+    hooks = list(WebhookDelivery.objects.filter(lost, endpoint__active=True).values_list("id", flat=True)[:10000])
+    return emails, hooks
+
+
+# --- Digests ----------------------------------------------------------------------------------
+
+
+def user_zone(pref: Preference | None) -> ZoneInfo:
+    name = (pref.time_zone if pref else "") or settings.ALERT_DEFAULT_TIME_ZONE
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def digest_due_users(now: dt.datetime | None = None) -> list[int]:
+    """Users with digest deliveries waiting whose local digest hour has come today and who
+    have not had today's digest yet."""
+    now = now or timezone.now()
+    waiting = set(
+        Delivery.objects.filter(mode=Mode.DIGEST, status=DeliveryStatus.PENDING).values_list("user_id", flat=True)
+    )
+    prefs = {p.user_id: p for p in Preference.objects.filter(user_id__in=waiting)}
+    due = []
+    for user_id in sorted(waiting):
+        pref = prefs.get(user_id)
+        local = now.astimezone(user_zone(pref))
+        hour = pref.digest_hour if pref and pref.digest_hour is not None else settings.ALERT_DIGEST_HOUR
+        if local.hour >= hour and not (pref and pref.last_digest_on and pref.last_digest_on >= local.date()):
+            due.append(user_id)
+    return due
+
+
+def digest_claim(user_id: int, token: str, now: dt.datetime | None = None) -> list[Delivery]:
+    """Claim today's digest for a user: the day (a conditional UPDATE on the preference, so two
+    runs cannot both send it) and then the waiting deliveries. Empty when someone else won."""
+    now = now or timezone.now()
+    user = User.objects.get(pk=user_id)
+    pref = preference_for(user)
+    local_date = now.astimezone(user_zone(pref)).date()
+    won = Preference.objects.filter(pk=pref.pk).filter(
+        Q(last_digest_on__isnull=True) | Q(last_digest_on__lt=local_date)
+    ).update(last_digest_on=local_date)
+    if not won:
+        return []
+    Delivery.objects.filter(claimable_q(), user_id=user_id, mode=Mode.DIGEST).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1
+    )
+    return list(Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).select_related("alert", "user"))
+
+
+def digest_finish(user_id: int, token: str, *, ok: bool, permanent: bool = False, error: str = "") -> None:
+    """Sent: mark the rows. A temporary failure hands the day back so the next run retries."""
+    rows = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+    if ok:
+        rows.update(status=DeliveryStatus.SENT, sent_at=timezone.now())
+    elif permanent:
+        rows.update(status=DeliveryStatus.FAILED, last_error=error[:2000])
+    else:
+        rows.update(status=DeliveryStatus.PENDING, last_error=error[:2000])
+        Preference.objects.filter(user_id=user_id).update(last_digest_on=None)

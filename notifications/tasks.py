@@ -1,0 +1,175 @@
+"""Celery tasks: thin shells (ids in, service calls) around the outbox (STYLE 5).
+
+Every task is ``acks_late`` with ``reject_on_worker_lost`` (settings), so a worker that dies
+leaves its message to be handed out again; the claim on the row makes the repeat harmless.
+Temporary failures are retried per row with exponential backoff (``next_attempt_at``), because
+a batch mixes rows that succeeded with rows that must wait; permanent ones are recorded failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.core.mail import get_connection
+from django.db import transaction
+
+from . import services
+from .models import Delivery, WebhookDelivery
+from .transports import TransportError
+from .transports import email as email_transport
+from .transports import webhook as webhook_transport
+
+log = logging.getLogger(__name__)
+# Deliveries per task: one SMTP connection serves the batch (DESIGN §9: 10,000 emails in 30 s),
+# and a worker killed mid-batch still leaves at most the one message in flight unrecorded.
+EMAIL_BATCH = 50
+WAKE_WINDOW = 2  # seconds
+
+
+def _countdown_ok(countdown: int | None) -> bool:
+    """A countdown past the broker's visibility timeout would be re-delivered while it waits;
+    such rows keep their next_attempt_at and the scan's sweeper queues them when due."""
+    return countdown is None or countdown <= settings.ALERT_MAX_COUNTDOWN
+
+
+def queue_emails(ids: list[int], countdown: int | None = None) -> None:
+    if not _countdown_ok(countdown):
+        return
+    for start in range(0, len(ids), EMAIL_BATCH):
+        deliver_emails.apply_async((ids[start:start + EMAIL_BATCH],), countdown=countdown)
+
+
+def queue_webhooks(ids: list[int], countdown: int | None = None) -> None:
+    if not _countdown_ok(countdown):
+        return
+    for pk in ids:
+        deliver_webhook.apply_async((pk,), countdown=countdown)
+
+
+def queue_result(result: services.ScanResult) -> None:
+    """Queue the sending once the scan's rows are committed (a worker must see them)."""
+    emails, hooks = list(result.deliveries), list(result.webhook_deliveries)
+    transaction.on_commit(lambda: (queue_emails(emails), queue_webhooks(hooks)))
+
+
+@shared_task(acks_late=True)
+def scan() -> int:
+    """Beat, every ALERT_SCAN_MINUTES: the scan, then the sweeper for lost or stuck deliveries."""
+    result = services.run_scan()
+    queue_result(result)
+    emails, hooks = services.stuck_deliveries()
+    queue_emails(emails)
+    queue_webhooks(hooks)
+    log.info("scan: %s alerts, %s deliveries, %s re-queued", result.alerts, len(result.deliveries), len(emails))
+    return result.alerts
+
+
+@shared_task(acks_late=True)
+def process_outbox() -> int:
+    """Woken by the core's on-commit signals: the timeline rows and new licences only."""
+    result = services.run_scan(maintenance=False, deadlines=False)
+    queue_result(result)
+    return result.alerts
+
+
+@shared_task(acks_late=True)
+def deliver_emails(delivery_ids: list[int]) -> dict:
+    """Claim and send each delivery over one SMTP connection; retry the temporary failures."""
+    token = secrets.token_hex(16)
+    busy: list[int] = []
+    retry: dict[int, list[int]] = {}
+    counts = {"sent": 0, "failed": 0, "retry": 0, "skipped": 0}
+    connection = get_connection()
+    try:
+        for pk in delivery_ids:
+            if not services.delivery_claim(pk, token):
+                # Sent already (a re-delivered task: nothing to do) or held by another
+                # sender, perhaps a dead one: look again once its claim has gone stale.
+                if Delivery.objects.filter(pk=pk, status="sending").exists():
+                    busy.append(pk)
+                counts["skipped"] += 1
+                continue
+            delivery = Delivery.objects.select_related("alert", "user").get(pk=pk)
+            try:
+                email_transport.send(delivery, connection)
+            except TransportError as exc:
+                connection.close()  # a refused transaction can leave the session unusable
+                status = services.delivery_finish(delivery, token, ok=False, permanent=exc.permanent, error=str(exc))
+                if status == "pending":
+                    retry.setdefault(services.backoff_seconds(delivery.attempts), []).append(pk)
+                counts["retry" if status == "pending" else "failed"] += 1
+                continue
+            services.delivery_finish(delivery, token, ok=True)
+            counts["sent"] += 1
+    finally:
+        connection.close()
+    for countdown, ids in retry.items():
+        queue_emails(ids, countdown=countdown)
+    if busy:
+        queue_emails(busy, countdown=settings.ALERT_CLAIM_TIMEOUT + 1)
+    return counts
+
+
+@shared_task(acks_late=True)
+def deliver_webhook(delivery_id: int) -> str:
+    """Claim, POST, record; retry a temporary failure after its backoff."""
+    token = secrets.token_hex(16)
+    if not services.webhook_claim(delivery_id, token):
+        if WebhookDelivery.objects.filter(pk=delivery_id, status="sending").exists():
+            queue_webhooks([delivery_id], countdown=settings.ALERT_CLAIM_TIMEOUT + 1)
+        return "skipped"
+    delivery = WebhookDelivery.objects.select_related("endpoint").get(pk=delivery_id)
+    try:
+        code = webhook_transport.send(delivery)
+    except TransportError as exc:
+        status = services.webhook_finish(
+            delivery, token, ok=False, permanent=exc.permanent, error=str(exc), response_code=exc.code
+        )
+        if status == "pending":
+            queue_webhooks([delivery_id], countdown=services.backoff_seconds(delivery.attempts))
+        return status
+    return services.webhook_finish(delivery, token, ok=True, response_code=code)
+
+
+@shared_task(acks_late=True)
+def send_digests() -> int:
+    """Beat, every 15 minutes: one digest per user whose local digest hour has come today."""
+    sent = 0
+    for user_id in services.digest_due_users():
+        send_digest.delay(user_id)
+        sent += 1
+    return sent
+
+
+@shared_task(acks_late=True)
+def send_digest(user_id: int) -> int:
+    token = secrets.token_hex(16)
+    deliveries = services.digest_claim(user_id, token)
+    if not deliveries:
+        return 0
+    try:
+        email_transport.send_message(email_transport.digest_message(deliveries[0].user, deliveries))
+    except TransportError as exc:
+        services.digest_finish(user_id, token, ok=False, permanent=exc.permanent, error=str(exc))
+        return 0
+    services.digest_finish(user_id, token, ok=True)
+    return len(deliveries)
+
+
+def wake(**_kwargs) -> None:
+    """Receiver of the core's on-commit signals: run the outbox now rather than at the next
+    beat. Best effort on purpose: if the broker is down the scan still finds the events."""
+    if not settings.ALERT_WAKE_ON_SIGNAL:
+        return
+    try:
+        # Trailing-edge debounce: the first change in a window queues one run at its end,
+        # which sees every change committed in the window (an ERP import of 10,000
+        # transitions wakes the outbox a handful of times, not 10,000).
+        if cache.add("notifications:outbox-wake", 1, timeout=WAKE_WINDOW):
+            process_outbox.apply_async(countdown=WAKE_WINDOW)
+    except Exception:
+        log.warning("could not queue the outbox run; the next scan will pick the events up", exc_info=True)

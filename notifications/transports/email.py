@@ -1,0 +1,91 @@
+"""Email through Django's email framework (SMTP from ``EMAIL_URL``; files in the embedded
+default). Templates: ``notifications/email/<name>-subject.txt``, ``-body.txt``, ``-body.html``."""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.template.loader import render_to_string
+
+from ..models import Delivery, Kind
+from . import TransportError
+
+
+def unsubscribe_url(user_id: int, kind: str) -> str:
+    from ..services import unsubscribe_token
+
+    return f"{settings.SITE_URL}/notifications/unsubscribe/{unsubscribe_token(user_id, kind)}/"
+
+
+def render(name: str, context: dict) -> tuple[str, str, str]:
+    base = f"notifications/email/{name}"
+    subject = " ".join(render_to_string(f"{base}-subject.txt", context).split())
+    return subject, render_to_string(f"{base}-body.txt", context), render_to_string(f"{base}-body.html", context)
+
+
+def _message(user, name: str, context: dict, *, unsubscribe_kind: str | None, headers: dict) -> EmailMultiAlternatives:
+    if not user.email:
+        raise TransportError(f"User {user.get_username()} has no email address.", permanent=True)
+    context = {**context, "user": user, "site_url": settings.SITE_URL,
+               "settings_url": f"{settings.SITE_URL}/settings/notifications/"}
+    if unsubscribe_kind:
+        context["unsubscribe_url"] = unsubscribe_url(user.pk, unsubscribe_kind)
+        context["kind_label"] = Kind(unsubscribe_kind).label
+        # RFC 2369 + RFC 8058: mail clients show "Unsubscribe" and POST to it in one click.
+        headers = {**headers, "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                   "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+    subject, text, html = render(name, context)
+    msg = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, [user.email], headers=headers)
+    msg.attach_alternative(html, "text/html")
+    return msg
+
+
+def alert_message(delivery: Delivery) -> EmailMultiAlternatives:
+    alert = delivery.alert
+    context = {"alert": alert, "link": f"{settings.SITE_URL}{alert.url}" if alert.url else ""}
+    # X-Alert-Delivery lets receivers (and the end-to-end tests) recognise a repeat.
+    return _message(delivery.user, "alert", context, unsubscribe_kind=alert.kind,
+                    headers={"X-Alert-Delivery": str(delivery.pk), "X-Alert-Kind": alert.kind})
+
+
+def digest_message(user, deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
+    alerts = [d.alert for d in deliveries]
+    for a in alerts:
+        a.link = f"{settings.SITE_URL}{a.url}" if a.url else ""
+    return _message(user, "digest", {"alerts": alerts}, unsubscribe_kind=None,
+                    headers={"X-Alert-Digest": ",".join(str(d.pk) for d in deliveries)})
+
+
+def classify(exc: Exception) -> TransportError:
+    """SMTP 4xx and network trouble can succeed later; 5xx replies cannot."""
+    if isinstance(exc, TransportError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in exc.recipients.values()]
+        return TransportError(f"Recipient refused: {exc.recipients}", permanent=all(c >= 500 for c in codes),
+                              code=max(codes) if codes else None)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", permanent=exc.smtp_code >= 500,
+                              code=exc.smtp_code)
+    if isinstance(exc, (smtplib.SMTPException, OSError, socket.timeout)):
+        return TransportError(f"{type(exc).__name__}: {exc}", permanent=False)
+    raise exc
+
+
+def send(delivery: Delivery, connection=None) -> None:
+    """Send one alert email; raises ``TransportError``. Pass a connection to reuse it."""
+    message = alert_message(delivery)
+    send_message(message, connection)
+
+
+def send_message(message: EmailMultiAlternatives, connection=None) -> None:
+    message.connection = connection or get_connection()
+    try:
+        if not message.send(fail_silently=False):
+            raise TransportError("The email backend accepted nothing.", permanent=False)
+    except Exception as exc:
+        raise classify(exc) from exc

@@ -1,0 +1,144 @@
+"""UI pages (alerts inbox, My notifications, webhooks) and the secret-link endpoints (ICS
+feed, one-click unsubscribe). Thin: parse, call a service or selector, render."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from core.roles import Role, has_role
+
+from . import ics, selectors, services
+from .forms import PreferenceForm, WebhookForm
+from .models import Kind, WebhookEndpoint
+
+
+def _require(request, role: Role) -> None:
+    if not has_role(request.user, role):
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def inbox(request):
+    _require(request, Role.VIEWER)
+    if request.method == "POST":
+        ids = [int(x) for x in request.POST.getlist("alert") if x.isdigit()]
+        n = services.alerts_mark_read(user=request.user, alert_ids=None if "all" in request.POST else ids)
+        messages.success(request, f"{n} marked read.")
+        return redirect(request.get_full_path())
+    kind = request.GET.get("kind", "")
+    if kind and kind not in Kind.values:
+        kind = ""
+    page = Paginator(selectors.alerts_for_user(request.user, kind=kind, unread_only="unread" in request.GET),
+                     settings.UI_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "notifications/inbox.html", {"page": page, "kind": kind, "kinds": Kind.choices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_notifications(request):
+    _require(request, Role.VIEWER)
+    pref = services.preference_for(request.user)
+    recipient = services.Recipient(request.user.pk, pref.kinds, pref.lead_times)
+    form = PreferenceForm(recipient=recipient, preference=pref)
+    if request.method == "POST" and "regenerate" in request.POST:
+        services.preference_regenerate_ics_token(user=request.user)
+        messages.success(request, "New calendar link made; the old one no longer works.")
+        return redirect("my-notifications")
+    if request.method == "POST":
+        form = PreferenceForm(request.POST, recipient=recipient, preference=pref)
+        if form.is_valid():
+            try:
+                services.preference_update(user=request.user, **form.service_kwargs())
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Notification settings saved.")
+                return redirect("my-notifications")
+    ics_url = f"{settings.SITE_URL}/notifications/calendar/{pref.ics_token}.ics"
+    return render(request, "notifications/my_notifications.html", {
+        "form": form, "ics_url": ics_url, "default_zone": settings.ALERT_DEFAULT_TIME_ZONE,
+        "default_hour": settings.ALERT_DIGEST_HOUR,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhooks(request):
+    _require(request, Role.ADMIN)
+    form = WebhookForm()
+    if request.method == "POST":
+        form = WebhookForm(request.POST)
+        if form.is_valid():
+            try:
+                endpoint = services.webhook_endpoint_save(actor=request.user, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                # The secret is shown this once; afterwards only its last characters.
+                return render(request, "notifications/webhook_created.html", {"endpoint": endpoint})
+    return render(request, "notifications/webhooks.html", {"endpoints": selectors.webhook_endpoints(), "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def webhook_detail(request, pk: int):
+    _require(request, Role.ADMIN)
+    endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
+    initial = {"name": endpoint.name, "url": endpoint.url, "events": endpoint.events, "active": endpoint.active}
+    form = WebhookForm(initial=initial)
+    if request.method == "POST":
+        if "disable" in request.POST:
+            services.webhook_endpoint_save(endpoint=endpoint, active=False)
+            messages.success(request, f"Webhook {endpoint.name} disabled.")
+            return redirect("webhook-detail", pk=pk)
+        form = WebhookForm(request.POST)
+        if form.is_valid():
+            try:
+                services.webhook_endpoint_save(endpoint=endpoint, **form.cleaned_data)
+            except ValidationError as exc:
+                for field, errors in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "Webhook saved.")
+                return redirect("webhook-detail", pk=pk)
+    return render(request, "notifications/webhook_detail.html", {
+        "endpoint": endpoint, "form": form, "deliveries": selectors.webhook_recent_deliveries(endpoint),
+    })
+
+
+def ics_feed(request, token: str):
+    """The secret feed URL is the credential: calendar apps cannot log in."""
+    pref = selectors.preference_by_ics_token(token)
+    if pref is None or not has_role(pref.user, Role.VIEWER):
+        raise Http404("No such calendar.")
+    response = HttpResponse(ics.feed(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    response["Cache-Control"] = "private, max-age=900"
+    return response
+
+
+@csrf_exempt  # RFC 8058: mail clients POST "List-Unsubscribe=One-Click" without a session or token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """GET shows a button (link scanners fetch GETs); POST turns the kind off."""
+    try:
+        data = signing.loads(token, salt=services.UNSUBSCRIBE_SALT)
+        kind = Kind(data["k"])
+        if request.method == "POST":
+            user, kind = services.unsubscribe(token)
+            return render(request, "notifications/unsubscribe.html", {"done": True, "kind": kind, "email": user.email})
+    except (signing.BadSignature, KeyError, ValueError, TypeError):
+        return render(request, "notifications/unsubscribe.html", {"invalid": True}, status=400)
+    return render(request, "notifications/unsubscribe.html", {"kind": kind})

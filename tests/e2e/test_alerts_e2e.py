@@ -1,0 +1,179 @@
+"""The guarantees of DESIGN §6.2 with real parts: a Celery worker process on Redis, an SMTP
+server (aiosmtpd) and an HTTP receiver, all on 127.0.0.1 (docs/alerts.md explains them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter
+
+import pytest
+import time_machine
+
+from core.roles import Role
+from licensing import clock
+from licensing import services as licensing_services
+from notifications import services, tasks
+from notifications.models import Alert, Delivery, DeliveryStatus, Kind, WebhookDelivery
+from suppliers.models import ShipmentStatus
+from tests.factories import ApplicationFactory, LicenceFactory, ShipmentFactory, SupplierFactory, UserFactory
+
+from .conftest import BASE_DIR, wait_for, worker_env
+from .servers import SMTPServer, WebhookReceiver
+
+pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres,
+              pytest.mark.django_db(transaction=True)]
+
+
+def subscribers():
+    return [UserFactory(username="ana", role=Role.PROCUREMENT), UserFactory(username="ben", role=Role.COMPLIANCE)]
+
+
+def sent_count() -> int:
+    return Delivery.objects.filter(status=DeliveryStatus.SENT).count()
+
+
+def test_an_overdue_application_emails_each_subscriber_once_however_often_and_wherever_scanned(
+    start_worker, settings
+):
+    """Scanned here twice and by two processes at once: one alert, one email per subscriber."""
+    settings.ALERT_WAKE_ON_SIGNAL = False  # only the scans below may create alerts here
+    subscribers()
+    today = clock.today()
+    # Relative to today, so the separate scan processes (no time-machine there) see it overdue.
+    app = licensing_services.application_create(
+        supplier=SupplierFactory(), end_user="Motor Works GmbH", destination_country="DE",
+        events=[{"to": "submitted", "on": today - dt.timedelta(days=130)},
+                {"to": "accepted", "on": today - dt.timedelta(days=120)}],
+    )
+    with SMTPServer() as smtp:
+        env = worker_env(services_broker(), smtp.url)
+        start_worker(smtp.url)
+        scans = [subprocess.Popen([sys.executable, "manage.py", "scan_alerts"], cwd=BASE_DIR, env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [p.communicate(timeout=120) for p in scans]
+        assert all(p.returncode == 0 for p in scans), outputs
+        created = sorted(int(out.split()[0]) for out, _ in outputs)
+        tasks.queue_result(services.run_scan())
+        tasks.queue_result(services.run_scan())
+        wait_for(lambda: len(smtp.handler.messages) >= 2, 60, "two emails")
+        time.sleep(2)  # anything extra would arrive now
+        messages = list(smtp.handler.messages)
+    overdue = [m for m in messages if m["X-Alert-Kind"] == Kind.DECISION_OVERDUE]
+    assert sorted(m["To"] for m in overdue) == ["ana@example.com", "ben@example.com"]
+    assert len(messages) == 2  # status_changed is off by default: nothing else was sent
+    assert f"/applications/{app.pk}/" in overdue[0].get_payload()[0].get_payload(decode=True).decode()
+    assert Alert.objects.filter(kind=Kind.DECISION_OVERDUE).count() == 1
+    # Between them the two processes created the overdue alert and the two status changes, once.
+    assert sum(created) == 3
+
+
+def services_broker() -> str:
+    from config.celery import app
+
+    return app.conf.broker_url
+
+
+def test_a_worker_killed_mid_batch_leaves_every_delivery_sent(start_worker, record_property):
+    """SIGKILL during a batch of 200; restarted, every delivery is sent within two minutes.
+
+    The bound: a message is sent twice only if its worker process died after the SMTP server
+    accepted it and before the row was marked sent. A process sends one message at a time,
+    so one kill costs at most ``concurrency`` (2) repeats."""
+    user = UserFactory(username="ana", role=Role.VIEWER)
+    batch = uuid.uuid4()
+    today = clock.today()
+    Alert.objects.bulk_create([
+        Alert(kind=Kind.SHIPMENT_LATE, subject_type="shipment", subject_id=n, threshold=f"eta@{today}",
+              alerted_on=today, batch=batch, message=f"Shipment {n} is late.", url=f"/shipments/{n}/")
+        for n in range(200)
+    ])
+    Delivery.objects.bulk_create([Delivery(alert=a, user=user) for a in Alert.objects.filter(batch=batch)])
+    ids = list(Delivery.objects.order_by("id").values_list("id", flat=True))
+    with SMTPServer(delay=0.03) as smtp:  # ~6 s for the batch: time to kill in the middle
+        worker = start_worker(smtp.url)
+        tasks.queue_emails(ids)
+        wait_for(lambda: len(smtp.handler.messages) >= 40, 60, "the batch to be under way")
+        worker.kill()
+        at_kill = len(smtp.handler.messages)
+        started = time.monotonic()
+        start_worker(smtp.url)
+        wait_for(lambda: sent_count() == 200, 120, "all 200 deliveries sent after the restart", interval=0.5)
+        took = time.monotonic() - started
+        time.sleep(1)
+        received = Counter(smtp.handler.delivery_ids())
+    twice = sum(n - 1 for n in received.values() if n > 1)
+    record_property("sent_twice", twice)
+    record_property("recovery_seconds", round(took, 1))
+    print(f"\nkilled after {at_kill} of 200 emails; recovered in {took:.1f} s; sent twice: {twice}")
+    assert at_kill < 200
+    assert set(received) == {str(pk) for pk in ids}
+    assert twice <= 2
+    assert took < 120
+
+
+def test_after_three_days_down_the_next_scan_alerts_each_due_item_once(start_worker):
+    subscribers()
+    due = dt.date(2025, 12, 12)  # a Friday
+    app = ApplicationFactory(status="accepted", accepted_on=dt.date(2025, 10, 9), decision_due=due)
+    licence = LicenceFactory(valid_until=dt.date(2026, 1, 5))
+    shipment = ShipmentFactory(status=ShipmentStatus.IN_TRANSIT, planned_ship_date=dt.date(2025, 11, 1),
+                               eta=dt.date(2025, 12, 3))
+    noon = dt.time(4, tzinfo=dt.UTC)
+    with SMTPServer() as smtp:
+        start_worker(smtp.url)
+        with time_machine.travel(dt.datetime.combine(dt.date(2025, 11, 26), noon), tick=False):
+            before = services.run_scan()  # 12 working days before the decision: nothing due
+        # Down from 27 to 29 November and on; the next scan runs on Monday 8 December.
+        with time_machine.travel(dt.datetime.combine(dt.date(2025, 12, 8), noon), tick=False):
+            after = services.run_scan()
+            again = services.run_scan()
+        tasks.queue_result(after)
+        wait_for(lambda: len(smtp.handler.messages) >= 6, 60, "six emails")
+        time.sleep(2)
+        kinds = Counter(m["X-Alert-Kind"] for m in smtp.handler.messages)
+    assert (before.alerts, after.alerts, again.alerts) == (0, 3, 0)
+    # One alert per item: the 5-working-day threshold (10 was missed too), the 30-day expiry,
+    # the late shipment; each to both subscribers.
+    assert kinds == {Kind.DECISION_DUE_SOON: 2, Kind.LICENCE_EXPIRING: 2, Kind.SHIPMENT_LATE: 2}
+    assert Alert.objects.get(kind=Kind.DECISION_DUE_SOON, subject_id=app.pk).lead == 5
+    assert Alert.objects.get(kind=Kind.LICENCE_EXPIRING, subject_id=licence.pk).lead == 30
+    assert Alert.objects.filter(kind=Kind.SHIPMENT_LATE, subject_id=shipment.pk).count() == 1
+
+
+def test_an_smtp_server_refusing_mail_temporarily_gets_it_later(start_worker):
+    subscribers()
+    ApplicationFactory(status="accepted", accepted_on=dt.date(2025, 8, 1), decision_due=dt.date(2025, 12, 4))
+    with SMTPServer(refuse=3) as smtp:  # 451 to the first three attempts
+        start_worker(smtp.url)
+        with time_machine.travel(dt.datetime(2025, 12, 8, 4, tzinfo=dt.UTC), tick=False):
+            result = services.run_scan()
+        tasks.queue_result(result)
+        wait_for(lambda: sent_count() == 2, 60, "both deliveries sent after the refusals")
+        time.sleep(1)
+        assert smtp.handler.refused == 3
+        assert sorted(m["To"] for m in smtp.handler.messages) == ["ana@example.com", "ben@example.com"]
+    attempts = sorted(Delivery.objects.values_list("attempts", flat=True))
+    assert sum(attempts) == 5  # 3 refused + 2 accepted
+    assert all(d.status == DeliveryStatus.SENT for d in Delivery.objects.all())
+
+
+def test_a_webhook_receiver_answering_500_is_retried_until_it_accepts(start_worker):
+    subscribers()
+    secret = "e2e-secret-0123456789abcdef"
+    with WebhookReceiver(secret, fail=2) as receiver, SMTPServer() as smtp:
+        services.webhook_endpoint_save(name="ERP", url=receiver.url, secret=secret,
+                                       events=["application.status_changed"])
+        start_worker(smtp.url)
+        licensing_services.application_create(supplier=SupplierFactory(), end_user="X", destination_country="DE",
+                                              events=[{"to": "submitted", "on": clock.today()}])
+        tasks.queue_result(services.run_scan(maintenance=False))
+        wait_for(lambda: WebhookDelivery.objects.filter(status=DeliveryStatus.SENT).exists(), 60,
+                 "the webhook to be accepted")
+    assert [r["signature_ok"] for r in receiver.requests] == [True, True, True]
+    assert receiver.requests[-1]["body"]["data"]["to_status"] == "submitted"
+    log = WebhookDelivery.objects.get()
+    assert (log.attempts, log.response_code) == (3, 200)

@@ -1,0 +1,258 @@
+"""Deliveries: one email per subscriber, claim before send, retries, preferences, digests."""
+
+import datetime as dt
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from django.utils import timezone
+
+from core.roles import Role
+from licensing.models import ApplicationStatus
+from notifications import services, tasks
+from notifications.models import Alert, Delivery, DeliveryStatus, Kind, Mode, Preference
+from tests.factories import ApplicationFactory, UserFactory
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def overdue_app():
+    return ApplicationFactory(status=ApplicationStatus.ACCEPTED, accepted_on=dt.date(2025, 8, 1),
+                              decision_due=dt.date(2025, 12, 4))
+
+
+def test_it_emails_each_subscriber_once_with_text_html_link_and_unsubscribe_headers(
+    subscribers, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://tracker.example.com"
+    app = overdue_app()
+    with at(2025, 12, 8), django_capture_on_commit_callbacks(execute=True):
+        tasks.scan()
+    assert sorted(m.to[0] for m in mail.outbox) == ["compliance@example.com", "viewer@example.com"]
+    msg = mail.outbox[0]
+    assert "Decision overdue" in msg.subject and "MOFCOM's decision" in msg.subject  # plain text, no &#x27;
+    assert f"https://tracker.example.com/applications/{app.pk}/" in msg.body
+    html = msg.alternatives[0][0]
+    assert f'href="https://tracker.example.com/applications/{app.pk}/"' in html
+    assert msg.extra_headers["List-Unsubscribe"].startswith("<https://tracker.example.com/notifications/unsubscribe/")
+    assert msg.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+    # Run again, and re-deliver the same task (as the broker does after a worker died): no repeat.
+    with at(2025, 12, 8), django_capture_on_commit_callbacks(execute=True):
+        tasks.scan()
+    tasks.deliver_emails(list(Delivery.objects.values_list("id", flat=True)))
+    assert len(mail.outbox) == 2
+
+
+def test_a_claimed_row_is_not_sent_until_its_claim_is_stale(subscribers, settings):
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    delivery = Delivery.objects.first()
+    assert services.delivery_claim(delivery.pk, "a")
+    assert not services.delivery_claim(delivery.pk, "b")  # a live sender holds it
+    Delivery.objects.filter(pk=delivery.pk).update(
+        claimed_at=timezone.now() - dt.timedelta(seconds=settings.ALERT_CLAIM_TIMEOUT + 1)
+    )
+    assert services.delivery_claim(delivery.pk, "c")  # its sender must have died
+    services.delivery_finish(Delivery.objects.get(pk=delivery.pk), "c", ok=True)
+    assert not services.delivery_claim(delivery.pk, "d")  # sent: never again
+
+
+def test_a_temporary_smtp_refusal_is_retried_with_backoff_then_sent(subscribers, flaky_mail):
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    delivery = Delivery.objects.order_by("id").first()
+    flaky_mail.failures = 2
+    tasks.deliver_emails([delivery.pk])  # eager: each retry runs at once
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.SENT, 3)
+    assert len(flaky_mail.sent) == 1
+    assert services.backoff_seconds(1) == 1 and services.backoff_seconds(3) == 4
+
+
+def test_a_permanent_refusal_fails_without_retry(subscribers, flaky_mail):
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    delivery = Delivery.objects.order_by("id").first()
+    flaky_mail.failures, flaky_mail.code = 1, 550
+    tasks.deliver_emails([delivery.pk])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 1)
+    assert "550" in delivery.last_error
+
+
+def test_retries_stop_after_the_maximum(subscribers, flaky_mail, settings):
+    settings.ALERT_MAX_RETRIES = 2
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    delivery = Delivery.objects.order_by("id").first()
+    flaky_mail.failures = 10
+    tasks.deliver_emails([delivery.pk])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+
+
+def test_the_sweeper_requeues_lost_and_stuck_deliveries_only(subscribers, settings):
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    rows = list(Delivery.objects.order_by("id"))
+    old = timezone.now() - dt.timedelta(hours=2)
+    Delivery.objects.filter(pk=rows[0].pk).update(created_at=old)  # its task was lost
+    Delivery.objects.filter(pk=rows[1].pk).update(  # its worker died while sending
+        created_at=old, status=DeliveryStatus.SENDING, claimed_at=old
+    )
+    emails, hooks = services.stuck_deliveries()
+    assert sorted(emails) == sorted(r.pk for r in rows) and hooks == []
+    Delivery.objects.filter(pk=rows[0].pk).update(next_attempt_at=timezone.now() + dt.timedelta(minutes=5))
+    emails, _ = services.stuck_deliveries()
+    assert emails == [rows[1].pk]  # a row waiting for its backoff is left alone
+
+
+# --- Preferences ---------------------------------------------------------------------------------
+
+
+def test_status_changed_needs_an_explicit_subscription(viewer, compliance, procurement):
+    from licensing import services as licensing_services
+    from tests.factories import SupplierFactory
+
+    services.preference_update(user=compliance, kinds={"status_changed": "immediate"})
+    with at(2025, 9, 26):
+        licensing_services.application_create(supplier=SupplierFactory(), end_user="X", destination_country="DE",
+                                              events=[{"to": "submitted", "on": "2025-09-01"}])
+        services.run_scan()
+    alert = Alert.objects.get(kind=Kind.STATUS_CHANGED)
+    assert list(alert.deliveries.values_list("user__username", flat=True)) == ["compliance"]
+
+
+def test_a_kind_turned_off_or_a_user_without_role_gets_nothing(viewer, compliance, outsider):
+    services.preference_update(user=viewer, kinds={"decision_overdue": "off"})
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    assert list(Delivery.objects.values_list("user__username", flat=True)) == ["compliance"]
+
+
+def test_own_lead_times_override_the_settings(viewer, compliance):
+    services.preference_update(user=viewer, lead_times={"decision_due_soon": [3]})
+    ApplicationFactory(status=ApplicationStatus.ACCEPTED, accepted_on=dt.date(2025, 8, 1),
+                       decision_due=dt.date(2025, 12, 12))
+    got = {}
+    for day in (1, 8, 9, 11):  # 9, 4, 3 and 1 working days before Friday 12 December
+        with at(2025, 12, day):
+            services.run_scan()
+    for d in Delivery.objects.select_related("alert", "user"):
+        got.setdefault(d.user.username, []).append(d.alert.lead)
+    assert sorted(got["viewer"]) == [3]
+    assert sorted(got["compliance"]) == [1, 5, 10]
+
+
+def test_preference_update_refuses_bad_values_naming_the_field(viewer):
+    from django.core.exceptions import ValidationError
+
+    for kwargs, field in [
+        ({"kinds": {"nope": "immediate"}}, "kinds.nope"),
+        ({"kinds": {"decision_overdue": "loudly"}}, "kinds.decision_overdue"),
+        ({"lead_times": {"decision_due_soon": [-1]}}, "lead_times.decision_due_soon"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"digest_hour": 24}, "digest_hour"),
+    ]:
+        with pytest.raises(ValidationError) as exc:
+            services.preference_update(user=viewer, **kwargs)
+        assert field in exc.value.message_dict
+
+
+# --- Digests ---------------------------------------------------------------------------------------
+
+
+def test_digest_users_get_one_email_a_day_at_their_local_hour(viewer, compliance):
+    services.preference_update(user=viewer, kinds={"decision_overdue": "digest", "decision_due_soon": "digest"},
+                               time_zone="Asia/Tokyo", digest_hour=8)
+    overdue_app()
+    ApplicationFactory(status=ApplicationStatus.ACCEPTED, accepted_on=dt.date(2025, 8, 1),
+                       decision_due=dt.date(2025, 12, 10))
+    with at(2025, 12, 8, hour=1):  # 10:00 in Tokyo
+        services.run_scan()
+    digest = Delivery.objects.filter(user=viewer)
+    assert set(digest.values_list("mode", flat=True)) == {Mode.DIGEST}
+    assert mail.outbox == [] or all(m.to == ["compliance@example.com"] for m in mail.outbox)
+
+    with time_at(2025, 12, 8, 22, 30):  # 07:30 on the 9th in Tokyo: before the hour
+        assert tasks.send_digests() == 0
+    with time_at(2025, 12, 8, 23, 5):  # 08:05 in Tokyo
+        assert tasks.send_digests() == 1
+    digests = [m for m in mail.outbox if m.to == ["viewer@example.com"]]
+    assert len(digests) == 1 and digests[0].subject == "Daily digest: 2 alerts"
+    assert "Decision overdue" in digests[0].body and "Decision due soon" in digests[0].body
+    assert set(digest.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+    with time_at(2025, 12, 9, 1, 0):  # later the same local day: nothing more
+        assert tasks.send_digests() == 0
+    assert Preference.objects.get(user=viewer).last_digest_on == dt.date(2025, 12, 9)
+
+
+def test_a_digest_refused_temporarily_is_sent_by_a_later_run(viewer, flaky_mail):
+    services.preference_update(user=viewer, kinds={"decision_overdue": "digest"}, digest_hour=7,
+                               time_zone="UTC")
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    flaky_mail.failures = 1
+    with time_at(2025, 12, 8, 7, 10):
+        tasks.send_digests()
+        assert flaky_mail.sent == []
+        tasks.send_digests()
+    assert len(flaky_mail.sent) == 1
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def time_at(y, m, d, hh, mm):
+    import time_machine
+
+    return time_machine.travel(dt.datetime(y, m, d, hh, mm, tzinfo=dt.UTC), tick=False)
+
+
+# --- The command -----------------------------------------------------------------------------------
+
+
+def test_scan_alerts_command_prints_how_many_it_created(subscribers, capsys):
+    overdue_app()
+    with at(2025, 12, 8):
+        call_command("scan_alerts", "--no-send")
+        call_command("scan_alerts", "--no-send")
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("1 alerts created") and out[1].startswith("0 alerts created")
+
+
+def test_a_user_without_email_gets_a_failed_delivery_not_an_error(subscribers):
+    UserFactory(username="noemail", email="", role=Role.VIEWER)
+    overdue_app()
+    with at(2025, 12, 8):
+        result = services.run_scan()
+    tasks.deliver_emails(result.deliveries)
+    failed = Delivery.objects.get(user__username="noemail")
+    assert failed.status == DeliveryStatus.FAILED and "no email" in failed.last_error
+
+
+def test_a_policy_event_email_lists_and_links_what_it_affects(viewer, settings):
+    from tests.factories import ApplicationLineFactory, ControlledItemFactory, PolicyEventFactory
+
+    settings.SITE_URL = "https://tracker.example.com"
+    dy = ControlledItemFactory(code="DY", elements="Dy")
+    line = ApplicationLineFactory(item=dy, application=ApplicationFactory(status=ApplicationStatus.SUBMITTED))
+    event = PolicyEventFactory(date=dt.date(2026, 11, 10), title="Suspension of Announcement 70 ends")
+    event.items.set([dy])
+    with at(2026, 11, 9):
+        result = services.run_scan()
+    tasks.deliver_emails(result.deliveries)
+    policy = [m for m in mail.outbox if m.extra_headers["X-Alert-Kind"] == Kind.POLICY_EVENT_UPCOMING]
+    assert len(policy) == 1
+    link = f"https://tracker.example.com/applications/{line.application_id}/"
+    assert link in policy[0].body and f'href="{link}"' in policy[0].alternatives[0][0]
+    assert "Suspension of Announcement 70 ends" in policy[0].body
