@@ -292,6 +292,10 @@ CELERY_BEAT_SCHEDULE.update(
         # Digests: every 15 minutes each user whose local digest hour has come gets today's digest
         # once (a missed hour is caught up by the next run, never sent twice).
         "notifications-digests": {"task": "notifications.tasks.send_digests", "schedule": 15 * 60},
+        # Predicted decisions and purchase orders at risk (DESIGN §4.3): hourly, because
+        # predictions are dated from "today" and open supplement periods move them; a decision
+        # also wakes this early (notifications.tasks.refresh_analytics_on_decision).
+        "analytics-refresh": {"task": "notifications.analytics_refresh", "schedule": 60 * 60},
     }
 )
 

@@ -13,7 +13,10 @@ class NotificationsConfig(AppConfig):
         # delays an alert by at most one scan interval and loses nothing.
         from licensing.signals import application_status_changed, licence_created
 
-        from .tasks import wake
+        from .tasks import refresh_analytics_on_decision, wake
 
         application_status_changed.connect(wake, dispatch_uid="notifications.wake.status")
         licence_created.connect(wake, dispatch_uid="notifications.wake.licence")
+        application_status_changed.connect(
+            refresh_analytics_on_decision, dispatch_uid="notifications.analytics.decision"
+        )
