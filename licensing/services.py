@@ -20,16 +20,18 @@ from .models import (
     ApplicationEvent,
     ApplicationLine,
     ApplicationStatus,
+    CalendarOverride,
     ControlledItem,
     Licence,
     LicenceApplication,
     LicenceLine,
     LicenceStatus,
     PolicyEvent,
+    PublishedCalendarYear,
 )
 from .models.applications import TRANSITIONS
 from .selectors import application_clock
-from .signals import application_status_changed, licence_created
+from .signals import application_status_changed, calendar_changed, licence_created
 
 S = ApplicationStatus
 
@@ -260,7 +262,8 @@ def licence_validity_warnings(kind: str, valid_from: dt.date, valid_until: dt.da
     except ValueError:  # 29 February
         limit = valid_from.replace(year=valid_from.year + years, day=28)
     if valid_until > limit:
-        return [f"A {kind} licence normally runs at most {years} year{'s' if years > 1 else ''}; this one runs to {valid_until}."]
+        plural = "s" if years > 1 else ""
+        return [f"A {kind} licence normally runs at most {years} year{plural}; this one runs to {valid_until}."]
     return []
 
 
@@ -356,3 +359,59 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
     event.items.set(items if items is not None else items_for_elements(event.elements))
     return event
 
+
+
+# --- The working-day calendar -----------------------------------------------------------------
+
+
+def calendar_refresh() -> int:
+    """After the calendar changed: recompute every stored application clock now (licensing owns
+    them) and tell other apps on commit (``calendar_changed``), so that suppliers recomputes the
+    customs windows of held shipments. Returns how many applications were recomputed."""
+    n = applications_refresh_clocks()
+    transaction.on_commit(lambda: calendar_changed.send(sender=CalendarOverride))
+    return n
+
+
+@transaction.atomic
+def calendar_override_save(*, override: CalendarOverride | None = None, actor=None, **fields: Any) -> CalendarOverride:
+    """Record an extra day off or a make-up working day (it wins over the holidays package)
+    and recompute the due dates that depend on the calendar."""
+    if unknown := set(fields) - {"date", "kind", "note"}:
+        raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
+    override = override or CalendarOverride()
+    for name, value in fields.items():
+        setattr(override, name, value)
+    _save(override, actor=actor, reason="saved")
+    calendar_refresh()
+    return override
+
+
+@transaction.atomic
+def calendar_override_delete(*, override: CalendarOverride, actor=None) -> None:
+    """Remove an override (the package's answer for that day applies again) and recompute."""
+    override._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    override.delete()
+    calendar_refresh()
+
+
+@transaction.atomic
+def published_year_save(
+    *, published: PublishedCalendarYear | None = None, actor=None, **fields: Any
+) -> PublishedCalendarYear:
+    """Mark a year's official schedule as entered, so its dates are no longer estimated."""
+    if unknown := set(fields) - {"year", "source"}:
+        raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
+    published = published or PublishedCalendarYear()
+    for name, value in fields.items():
+        setattr(published, name, value)
+    _save(published, actor=actor, reason="saved")
+    calendar_refresh()
+    return published
+
+
+@transaction.atomic
+def published_year_delete(*, published: PublishedCalendarYear, actor=None) -> None:
+    published._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    published.delete()
+    calendar_refresh()

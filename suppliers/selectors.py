@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from licensing import clock
 from licensing.models import Licence, LicenceLine, LicenceStatus
 
 from .models import PENDING_STATUSES, RESERVING_STATUSES, USING_STATUSES, Shipment, ShipmentLine, ShipmentStatus
@@ -88,7 +89,7 @@ def licence_suggestion(*, supplier_id: int, lines: list[dict], ship_date: dt.dat
     date, with balance for every line's item, soonest expiry first (DESIGN §5)."""
     if not lines:
         return None
-    on = ship_date or dt.date.today()
+    on = ship_date or clock.today()
     needed: dict[int, Decimal] = {}
     for line in lines:
         item_id = getattr(line["item"], "pk", line["item"])
