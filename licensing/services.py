@@ -48,7 +48,13 @@ def _save(instance, *, actor=None, reason: str = "", update_fields: Sequence[str
     """full_clean then save, with the actor and reason on the history row."""
     instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
     instance._change_reason = reason or None
-    instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
+    try:
+        instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
+    except DomainError:
+        raise
+    except ValidationError as exc:
+        # Callers (API, UI, commands) tell bad input from bugs by DomainError: a 400, never a 500.
+        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}) from exc
     instance.save(update_fields=update_fields)
 
 
