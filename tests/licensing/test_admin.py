@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from licensing.models import CalendarOverride, LicenceApplication, PublishedCalendarYear
 from licensing.models import ApplicationStatus as S
+from licensing.models import CalendarOverride, LicenceApplication, PublishedCalendarYear
 
 D = dt.date
 INLINES = {

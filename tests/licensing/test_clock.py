@@ -6,8 +6,8 @@ import pytest
 
 from licensing import clock, selectors, services
 from licensing.clock import ClockInput, SupplementPeriod, WorkingCalendar, compute
-from licensing.models import CalendarOverride, LicenceApplication, PublishedCalendarYear
 from licensing.models import ApplicationStatus as S
+from licensing.models import CalendarOverride, LicenceApplication, PublishedCalendarYear
 
 from .helpers import at
 
@@ -152,7 +152,10 @@ def test_the_review_period_is_an_input():
 # --- Stored on the application by the services -------------------------------------------------
 
 
-def _accepted(make_application, accepted_on=D(2025, 9, 26), **fields):
+ACCEPTED_ON = D(2025, 9, 26)
+
+
+def _accepted(make_application, accepted_on=ACCEPTED_ON, **fields):
     application = make_application(S.SUBMITTED, start=accepted_on - dt.timedelta(days=3), **fields)
     return services.application_transition(application=application, to=S.ACCEPTED, on=accepted_on)
 

@@ -42,7 +42,8 @@ def test_a_bad_uscc_is_refused_saying_why(db, code, message):
 def test_a_supplier_is_saved_with_its_code_upper_case(procurement):
     code = _uscc("91150200MA0N1KJ0X")
     supplier = services.supplier_save(
-        name="Baotou Jinshan Magnet", local_name="包头金山磁材有限公司", uscc=code.lower(), country="cn", actor=procurement
+        name="Baotou Jinshan Magnet", local_name="包头金山磁材有限公司", uscc=code.lower(), country="cn",
+        actor=procurement,
     )
     assert (supplier.uscc, supplier.country) == (code, "CN")
     assert supplier.history.get().history_user == procurement
@@ -57,7 +58,9 @@ def test_unknown_supplier_fields_are_refused(db):
 def test_a_purchase_order_needs_its_dates_in_order(db, dy):
     supplier = services.supplier_save(name="Ganzhou Yiyuan")
     with pytest.raises(DomainError) as exc:
-        services.purchase_order_save(number="PO-1", supplier=supplier, order_date=D(2025, 9, 1), needed_by=D(2025, 8, 1))
+        services.purchase_order_save(
+            number="PO-1", supplier=supplier, order_date=D(2025, 9, 1), needed_by=D(2025, 8, 1)
+        )
     assert "needed_by" in exc.value.message_dict
     po = services.purchase_order_save(
         number="PO-1", supplier=supplier, order_date=D(2025, 9, 1), needed_by=D(2026, 1, 15),
