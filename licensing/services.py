@@ -126,8 +126,9 @@ def application_create(
     application = LicenceApplication(**fields, status=S.DRAFT, reference=f"tmp-{uuid.uuid4().hex[:16]}")
     _save(application, actor=actor, reason="created")
     # The reference follows the row id, so two concurrent creations can never collide.
-    application.reference = f"LA-{application.created_at:%Y}-{application.pk:05d}"
+    temporary, application.reference = application.reference, f"LA-{application.created_at:%Y}-{application.pk:05d}"
     LicenceApplication.objects.filter(pk=application.pk).update(reference=application.reference)
+    application.history.filter(reference=temporary).update(reference=application.reference)  # audit shows the real one
     _lines(ApplicationLine, "application", application, lines, actor=actor)
     for i, step in enumerate(events):
         try:

@@ -226,6 +226,7 @@ def test_history_rows_record_who_made_the_change(make_application, procurement, 
     assert [row.history_user for row in rows] == [procurement, compliance, procurement]
     assert [row.history_change_reason for row in rows] == ["created", "draft -> submitted", "updated"]
     assert rows[-1].notes == "Chased the supplier"
+    assert {row.reference for row in rows} == {application.reference}  # never the temporary one
 
 
 def test_update_refuses_a_status_change(make_application, frozen_today):
