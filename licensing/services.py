@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.errors import ConflictError, DomainError, field_error
 
@@ -371,11 +371,16 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
 # --- The working-day calendar -----------------------------------------------------------------
 
 
-def calendar_refresh() -> int:
-    """After the calendar changed: recompute every stored application clock now (licensing owns
+def calendar_refresh(*, day: dt.date | None = None) -> int:
+    """After the calendar changed: recompute the stored application clocks now (licensing owns
     them) and tell other apps on commit (``calendar_changed``), so that suppliers recomputes the
-    customs windows of held shipments. Returns how many applications were recomputed."""
-    n = applications_refresh_clocks()
+    customs windows of held shipments. With ``day`` (the one date that changed) only clocks
+    that count across it are recomputed: accepted before it, still open or closed on or after
+    it. Returns how many applications were recomputed."""
+    queryset = LicenceApplication.objects.filter(accepted_on__isnull=False)
+    if day is not None:
+        queryset = queryset.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=day), accepted_on__lt=day)
+    n = applications_refresh_clocks(queryset)
     transaction.on_commit(lambda: calendar_changed.send(sender=CalendarOverride))
     return n
 
@@ -387,10 +392,12 @@ def calendar_override_save(*, override: CalendarOverride | None = None, actor=No
     if unknown := set(fields) - {"date", "kind", "note"}:
         raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
     override = override or CalendarOverride()
+    # A changed date affects the clocks across the old date and across the new one.
+    previous = CalendarOverride.objects.filter(pk=override.pk).values_list("date", flat=True).first()
     for name, value in fields.items():
         setattr(override, name, value)
     _save(override, actor=actor, reason="saved")
-    calendar_refresh()
+    calendar_refresh(day=min(d for d in (previous, override.date) if d is not None))
     return override
 
 
@@ -398,8 +405,9 @@ def calendar_override_save(*, override: CalendarOverride | None = None, actor=No
 def calendar_override_delete(*, override: CalendarOverride, actor=None) -> None:
     """Remove an override (the package's answer for that day applies again) and recompute."""
     override._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    day = override.date
     override.delete()
-    calendar_refresh()
+    calendar_refresh(day=day)
 
 
 @transaction.atomic

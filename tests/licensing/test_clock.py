@@ -269,3 +269,20 @@ def test_overdue_applications_come_from_the_stored_due_date(make_application):
         exempt = _accepted(make_application, time_limit_exemption="state_council")
         assert list(selectors.overdue_applications()) == [late]
         assert exempt not in selectors.clock_running_applications()
+
+
+def test_an_override_recomputes_only_the_clocks_that_count_across_it(make_application, compliance, frozen_today):
+    decided = _accepted(make_application)
+    services.application_transition(application=decided, to=S.APPROVED, on=D(2025, 11, 3))
+    running = _accepted(make_application)
+    # 10 Nov is after the first decision: only the running clock counts across it.
+    assert services.calendar_refresh(day=D(2025, 11, 10)) == 1
+    services.calendar_override_save(date=D(2025, 11, 10), kind="day_off", actor=compliance)
+    decided.refresh_from_db()
+    running.refresh_from_db()
+    assert (decided.decision_working_days, running.decision_due) == (22, D(2025, 12, 5))
+    # Moving the override back into the first application's window recomputes it too.
+    override = CalendarOverride.objects.get()
+    services.calendar_override_save(override=override, date=D(2025, 10, 31), actor=compliance)
+    decided.refresh_from_db()
+    assert decided.decision_working_days == 21
