@@ -1,5 +1,6 @@
 # The two commands a newcomer types: `make run` and `make test` (see README.md).
-PYTHON ?= python3.11
+# Python 3.11 when there is one (the version CI and the pins are tested with), else python3.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000

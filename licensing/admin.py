@@ -1,6 +1,10 @@
+"""Admin pages for the licensing core. Writes that carry rules go through licensing.services
+(clock refresh, calendar changes), so the admin cannot bypass them."""
+
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
     ApplicationEvent,
     ApplicationLine,
@@ -53,6 +57,23 @@ class LicenceApplicationAdmin(SimpleHistoryAdmin):
     inlines = [ApplicationLineInline, ApplicationEventInline]
     date_hierarchy = "created_at"
 
+    def save_model(self, request, obj, form, change):
+        fields = {
+            name: form.cleaned_data[name]
+            for name in (form.changed_data if change else form.cleaned_data)
+            if name in services.APPLICATION_FIELDS
+        }
+        if change:
+            # application_update recomputes the clock when the kind or the exemption changed.
+            saved = services.application_update(application=obj, actor=request.user, **fields)
+        else:
+            saved = services.application_create(actor=request.user, **fields)  # draft, with its reference
+        # The inline formsets hold ``obj``: give it the saved row's state so they attach to it.
+        for field in saved._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
 
 class LicenceLineInline(admin.TabularInline):
     model = LicenceLine
@@ -84,11 +105,39 @@ class PolicyEventAdmin(SimpleHistoryAdmin):
     filter_horizontal = ("items",)
 
 
+class CalendarAdminMixin:
+    """Saving or deleting goes through the calendar services, which recompute every stored
+    application clock at once. Held shipments' customs windows follow on commit (suppliers
+    listens to ``calendar_changed``), and the periodic scan repairs them if that wake-up is lost."""
+
+    save_service = delete_service = None
+    instance_kwarg = ""
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in form.cleaned_data}
+        existing = obj if change else None
+        saved = type(self).save_service(**{self.instance_kwarg: existing}, actor=request.user, **fields)
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        type(self).delete_service(**{self.instance_kwarg: obj}, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
 @admin.register(CalendarOverride)
-class CalendarOverrideAdmin(SimpleHistoryAdmin):
+class CalendarOverrideAdmin(CalendarAdminMixin, SimpleHistoryAdmin):
     list_display = ("date", "kind", "note")
+    save_service = services.calendar_override_save
+    delete_service = services.calendar_override_delete
+    instance_kwarg = "override"
 
 
 @admin.register(PublishedCalendarYear)
-class PublishedCalendarYearAdmin(SimpleHistoryAdmin):
+class PublishedCalendarYearAdmin(CalendarAdminMixin, SimpleHistoryAdmin):
     list_display = ("year", "source")
+    save_service = services.published_year_save
+    delete_service = services.published_year_delete
+    instance_kwarg = "published"

@@ -176,7 +176,9 @@ def compute(inp: ClockInput, *, today: dt.date, cal: WorkingCalendar) -> Clock:
                 elapsed += 1
         elif day <= end and cal.is_working_day(day):
             skipped += 1
-    paused = inp.decided_on is None and any(p.provided_on is None for p in inp.supplements) and inp.pauses_for_supplement
+    paused = (
+        inp.pauses_for_supplement and inp.decided_on is None and any(p.provided_on is None for p in inp.supplements)
+    )
     estimated = any(cal.is_estimated(dt.date(y, 1, 1)) for y in range(inp.accepted_on.year, due.year + 1))
     return Clock(
         decision_due=due,

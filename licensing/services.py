@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from core.errors import ConflictError, DomainError, field_error
 
@@ -20,16 +20,18 @@ from .models import (
     ApplicationEvent,
     ApplicationLine,
     ApplicationStatus,
+    CalendarOverride,
     ControlledItem,
     Licence,
     LicenceApplication,
     LicenceLine,
     LicenceStatus,
     PolicyEvent,
+    PublishedCalendarYear,
 )
 from .models.applications import TRANSITIONS
 from .selectors import application_clock
-from .signals import application_status_changed, licence_created
+from .signals import application_status_changed, calendar_changed, licence_created
 
 S = ApplicationStatus
 
@@ -46,7 +48,13 @@ def _save(instance, *, actor=None, reason: str = "", update_fields: Sequence[str
     """full_clean then save, with the actor and reason on the history row."""
     instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
     instance._change_reason = reason or None
-    instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
+    try:
+        instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
+    except DomainError:
+        raise
+    except ValidationError as exc:
+        # Callers (API, UI, commands) tell bad input from bugs by DomainError: a 400, never a 500.
+        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}) from exc
     instance.save(update_fields=update_fields)
 
 
@@ -118,8 +126,9 @@ def application_create(
     application = LicenceApplication(**fields, status=S.DRAFT, reference=f"tmp-{uuid.uuid4().hex[:16]}")
     _save(application, actor=actor, reason="created")
     # The reference follows the row id, so two concurrent creations can never collide.
-    application.reference = f"LA-{application.created_at:%Y}-{application.pk:05d}"
+    temporary, application.reference = application.reference, f"LA-{application.created_at:%Y}-{application.pk:05d}"
     LicenceApplication.objects.filter(pk=application.pk).update(reference=application.reference)
+    application.history.filter(reference=temporary).update(reference=application.reference)  # audit shows the real one
     _lines(ApplicationLine, "application", application, lines, actor=actor)
     for i, step in enumerate(events):
         try:
@@ -260,7 +269,8 @@ def licence_validity_warnings(kind: str, valid_from: dt.date, valid_until: dt.da
     except ValueError:  # 29 February
         limit = valid_from.replace(year=valid_from.year + years, day=28)
     if valid_until > limit:
-        return [f"A {kind} licence normally runs at most {years} year{'s' if years > 1 else ''}; this one runs to {valid_until}."]
+        plural = "s" if years > 1 else ""
+        return [f"A {kind} licence normally runs at most {years} year{plural}; this one runs to {valid_until}."]
     return []
 
 
@@ -356,3 +366,67 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
     event.items.set(items if items is not None else items_for_elements(event.elements))
     return event
 
+
+
+# --- The working-day calendar -----------------------------------------------------------------
+
+
+def calendar_refresh(*, day: dt.date | None = None) -> int:
+    """After the calendar changed: recompute the stored application clocks now (licensing owns
+    them) and tell other apps on commit (``calendar_changed``), so that suppliers recomputes the
+    customs windows of held shipments. With ``day`` (the one date that changed) only clocks
+    that count across it are recomputed: accepted before it, still open or closed on or after
+    it. Returns how many applications were recomputed."""
+    queryset = LicenceApplication.objects.filter(accepted_on__isnull=False)
+    if day is not None:
+        queryset = queryset.filter(Q(closed_on__isnull=True) | Q(closed_on__gte=day), accepted_on__lt=day)
+    n = applications_refresh_clocks(queryset)
+    transaction.on_commit(lambda: calendar_changed.send(sender=CalendarOverride))
+    return n
+
+
+@transaction.atomic
+def calendar_override_save(*, override: CalendarOverride | None = None, actor=None, **fields: Any) -> CalendarOverride:
+    """Record an extra day off or a make-up working day (it wins over the holidays package)
+    and recompute the due dates that depend on the calendar."""
+    if unknown := set(fields) - {"date", "kind", "note"}:
+        raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
+    override = override or CalendarOverride()
+    # A changed date affects the clocks across the old date and across the new one.
+    previous = CalendarOverride.objects.filter(pk=override.pk).values_list("date", flat=True).first()
+    for name, value in fields.items():
+        setattr(override, name, value)
+    _save(override, actor=actor, reason="saved")
+    calendar_refresh(day=min(d for d in (previous, override.date) if d is not None))
+    return override
+
+
+@transaction.atomic
+def calendar_override_delete(*, override: CalendarOverride, actor=None) -> None:
+    """Remove an override (the package's answer for that day applies again) and recompute."""
+    override._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    day = override.date
+    override.delete()
+    calendar_refresh(day=day)
+
+
+@transaction.atomic
+def published_year_save(
+    *, published: PublishedCalendarYear | None = None, actor=None, **fields: Any
+) -> PublishedCalendarYear:
+    """Mark a year's official schedule as entered, so its dates are no longer estimated."""
+    if unknown := set(fields) - {"year", "source"}:
+        raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
+    published = published or PublishedCalendarYear()
+    for name, value in fields.items():
+        setattr(published, name, value)
+    _save(published, actor=actor, reason="saved")
+    calendar_refresh()
+    return published
+
+
+@transaction.atomic
+def published_year_delete(*, published: PublishedCalendarYear, actor=None) -> None:
+    published._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    published.delete()
+    calendar_refresh()

@@ -7,3 +7,7 @@ from django.dispatch import Signal
 application_status_changed = Signal()
 # sender=Licence, licence=...
 licence_created = Signal()
+# sender=CalendarOverride: the working-day calendar changed (an override or a published year
+# was saved or deleted). Other apps recompute their own working-day deadlines (suppliers: the
+# customs windows of held shipments); their periodic sweep repairs anything a receiver missed.
+calendar_changed = Signal()

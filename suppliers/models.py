@@ -23,7 +23,9 @@ def validate_uscc(value: str) -> None:
     if len(code) != 18:
         raise ValidationError("A unified social credit code has 18 characters (got %(n)s).", params={"n": len(code)})
     if bad := sorted({c for c in code if c not in USCC_ALPHABET}):
-        raise ValidationError("Characters not allowed in a unified social credit code: %(c)s.", params={"c": "".join(bad)})
+        raise ValidationError(
+            "Characters not allowed in a unified social credit code: %(c)s.", params={"c": "".join(bad)}
+        )
     if uscc_check_character(code[:17]) != code[17]:
         raise ValidationError("The check character of this unified social credit code is wrong.")
 
@@ -91,6 +93,9 @@ class PurchaseOrderLine(models.Model):
                 condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="po_line_price_not_negative"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.unit} {self.item_id}"
 
 
 class ShipmentStatus(models.TextChoices):
@@ -178,3 +183,6 @@ class ShipmentLine(models.Model):
         ordering = ["id"]
         constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
         indexes = [models.Index(fields=["item", "shipment"], name="shipment_line_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.unit} {self.item_id}"

@@ -25,6 +25,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from licensing import clock
 from licensing.models import Licence, LicenceLine, LicenceStatus
 
 from .models import PENDING_STATUSES, RESERVING_STATUSES, USING_STATUSES, Shipment, ShipmentLine, ShipmentStatus
@@ -62,16 +63,18 @@ def licence_lines_with_drawdown(
     and ``balance``, all in the line's own unit. ``exclude_shipment_id`` leaves one shipment
     out (to check a change to that shipment against what the others draw)."""
     queryset = queryset if queryset is not None else LicenceLine.objects.all()
-    per_unit = Case(When(unit="t", then=Value(TO_BASE["t"])), default=Value(Decimal("1")), output_field=QTY)
+    # Base units back to the line's unit by multiplying with the inverse factor, never by
+    # dividing: SQLite divides two whole numbers as integers (500 kg / 1000 would give 0 t).
+    from_base = Case(When(unit="t", then=Value(Decimal("0.001"))), default=Value(Decimal("1")), output_field=QTY)
     return queryset.annotate(
         _reserved_base=_drawn(RESERVING_STATUSES, exclude_shipment_id),
         _used_base=_drawn(USING_STATUSES, exclude_shipment_id),
     ).annotate(
-        reserved_quantity=ExpressionWrapper(F("_reserved_base") / per_unit, output_field=QTY),
-        used_quantity=ExpressionWrapper(F("_used_base") / per_unit, output_field=QTY),
-        drawn_quantity=ExpressionWrapper((F("_reserved_base") + F("_used_base")) / per_unit, output_field=QTY),
+        reserved_quantity=ExpressionWrapper(F("_reserved_base") * from_base, output_field=QTY),
+        used_quantity=ExpressionWrapper(F("_used_base") * from_base, output_field=QTY),
+        drawn_quantity=ExpressionWrapper((F("_reserved_base") + F("_used_base")) * from_base, output_field=QTY),
         balance=ExpressionWrapper(
-            F("approved_quantity") - (F("_reserved_base") + F("_used_base")) / per_unit, output_field=QTY
+            F("approved_quantity") - (F("_reserved_base") + F("_used_base")) * from_base, output_field=QTY
         ),
     )
 
@@ -88,7 +91,7 @@ def licence_suggestion(*, supplier_id: int, lines: list[dict], ship_date: dt.dat
     date, with balance for every line's item, soonest expiry first (DESIGN §5)."""
     if not lines:
         return None
-    on = ship_date or dt.date.today()
+    on = ship_date or clock.today()
     needed: dict[int, Decimal] = {}
     for line in lines:
         item_id = getattr(line["item"], "pk", line["item"])

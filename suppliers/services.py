@@ -30,7 +30,10 @@ from .models import (
 from .selectors import TO_BASE, licence_lines_with_drawdown, licence_suggestion
 
 SUPPLIER_FIELDS = frozenset(
-    {"name", "local_name", "country", "uscc", "contact_name", "contact_email", "phone", "active", "notes", "external_ref"}
+    {
+        "name", "local_name", "country", "uscc", "contact_name", "contact_email", "phone", "active", "notes",
+        "external_ref",
+    }
 )
 PO_FIELDS = frozenset({"number", "supplier", "order_date", "needed_by", "status", "notes", "external_ref"})
 SHIPMENT_FIELDS = frozenset(
@@ -105,8 +108,8 @@ def _check_drawdown(
         line = by_item.get(item.pk)
         if line is None:
             raise field_error(
-                f"lines[{i}].item", f"Licence {licence.number} has no line for item {item.code}.", code="not_on_licence",
-                cls=ConflictError,
+                f"lines[{i}].item", f"Licence {licence.number} has no line for item {item.code}.",
+                code="not_on_licence", cls=ConflictError,
             )
         unit = data.get("unit", "kg")
         if (unit == "pcs") != (line.unit == "pcs"):
@@ -182,9 +185,15 @@ def shipment_save(
         lines = _normalise_lines(lines)
         if not lines:
             raise field_error("lines", "A shipment needs at least one line.", code="required")
-    current_lines = lines if lines is not None else [
-        {"item": line.item, "quantity": line.quantity, "unit": line.unit} for line in shipment.lines.all()
-    ]
+    if lines is not None:
+        current_lines = lines
+    elif creating:
+        current_lines = []  # e.g. the admin's add form: lines come later through the UI or API
+    else:
+        current_lines = [
+            {"item": line.item, "quantity": line.quantity, "unit": line.unit}
+            for line in shipment.lines.select_related("item")
+        ]
     if licence is not False:
         shipment.licence = licence
     suggested = None
@@ -226,6 +235,17 @@ def shipment_save(
     return shipment
 
 
+@transaction.atomic
+def shipment_delete(*, shipment: Shipment, actor=None) -> None:
+    """Delete a shipment; the balance it drew returns to its licence (which may become active again)."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    licence_id = shipment.licence_id
+    shipment._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    shipment.delete()
+    if licence_id is not None:
+        _refresh_licence_status(licence_id)
+
+
 def licence_change(*, licence: Licence, actor=None, **fields: Any) -> Licence:
     """Change a licence's header and keep its status in step with its balances."""
     with transaction.atomic():
@@ -237,9 +257,13 @@ def licence_change(*, licence: Licence, actor=None, **fields: Any) -> Licence:
 
 
 def shipments_refresh_customs_due() -> int:
-    """Recompute the customs windows of held shipments (after a calendar override)."""
+    """Recompute the customs windows of held shipments (after a calendar override). Called on
+    commit of a calendar change (``licensing.signals.calendar_changed``, connected in
+    ``SuppliersConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
+    Returns how many changed."""
     n = 0
-    for shipment in Shipment.objects.filter(status=ShipmentStatus.HELD, held_on__isnull=False):
+    held = Shipment.objects.filter(status=ShipmentStatus.HELD, held_on__isnull=False)
+    for shipment in held.only("pk", "held_on", "customs_response_due"):
         due = customs_response_due(shipment.held_on)
         if due != shipment.customs_response_due:
             Shipment.objects.filter(pk=shipment.pk).update(customs_response_due=due)
