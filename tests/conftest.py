@@ -37,4 +37,7 @@ def outsider(db):
 @pytest.fixture
 def requires_postgres(db):
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: DATABASE_URL is not a PostgreSQL database (none answered on 127.0.0.1:5432)")
+        pytest.skip(
+            "needs PostgreSQL: the test database is SQLite (DATABASE_URL is not set to PostgreSQL; "
+            "make test uses 127.0.0.1:5432 when it answers)"
+        )

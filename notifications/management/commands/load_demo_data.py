@@ -5,10 +5,16 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from licensing.models import ControlledItem
+from licensing.predictions import predictions_refresh
+from notifications.models import Kind
+from notifications.services import preference_update
 from suppliers import demo
+from suppliers.risk import purchase_orders_refresh_risk
 
 
 class Command(BaseCommand):
+    # Lives in notifications, the app that may import the others: the demo data spans
+    # suppliers (built by suppliers.demo), analytics and the demo user's alert preferences.
     help = (
         "Load a believable demo data set built through the services (idempotent: a second run changes "
         "nothing). The demo users demo/demo and admin/admin are created only in the embedded default."
@@ -31,6 +37,13 @@ class Command(BaseCommand):
             self.stdout.write("Demo data already loaded: nothing changed.")
             return
         counts = demo.build_demo_data(actor=actor)
+        if actor is not None:
+            # The demo user hears of everything, status changes included, at once by email.
+            preference_update(user=actor, kinds={kind: "immediate" for kind in Kind.values})
+        # So that the first page shows predicted decisions and purchase orders at risk
+        # without waiting for the worker's first hourly refresh.
+        predictions_refresh()
+        purchase_orders_refresh_risk()
         self.stdout.write(
             "Demo data loaded: {suppliers} suppliers, {applications} applications, {licences} licences, "
             "{shipments} shipments".format(**counts) + f" in {time.monotonic() - started:.1f} s."

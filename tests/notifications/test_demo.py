@@ -10,6 +10,7 @@ from django.core.management import call_command
 from core.roles import Role, user_role
 from licensing import selectors as licensing_selectors
 from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication, LicenceLine
+from notifications.models import Kind, Preference
 from suppliers import selectors
 from suppliers.models import Shipment, ShipmentStatus, Supplier, validate_uscc
 from tests.licensing.helpers import at
@@ -63,6 +64,10 @@ def test_the_demo_is_believable_and_a_second_run_changes_nothing(settings):
         assert (demo.email, user_role(demo), demo.check_password("demo")) == ("demo@example.com", Role.PROCUREMENT,
                                                                               True)
         assert get_user_model().objects.get(username="admin").is_superuser
+        kinds = Preference.objects.get(user=demo).kinds
+        assert set(kinds) == set(Kind.values) and set(kinds.values()) == {"immediate"}  # every alert, at once
+        # Predictions are there from the first page on, not only after the worker's first run.
+        assert LicenceApplication.objects.filter(status="accepted", predicted_decision_p50__isnull=False).exists()
 
         before = _snapshot()
         assert "already loaded: nothing changed" in _load()
