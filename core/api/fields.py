@@ -1,0 +1,78 @@
+"""Serializer and filter fields shared by every resource."""
+
+from __future__ import annotations
+
+from django import forms
+from django_filters import rest_framework as filters
+from rest_framework import serializers
+
+MAX_ID = 2**63 - 1
+
+
+def valid_id(value) -> int | None:
+    """An id within the database's range, or None (huge ids would overflow SQLite: a 500)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        value = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if 0 < value <= MAX_ID else None
+
+
+class IdRelatedField(serializers.PrimaryKeyRelatedField):
+    """A related object written and read by id (DESIGN §7)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, (int, str)):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if valid_id(data) is None:
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(int(data))
+
+
+class ItemCodeField(serializers.SlugRelatedField):
+    """A controlled item, written and read by its ``code``."""
+
+    default_error_messages = {"does_not_exist": "No controlled item has the code '{value}'."}
+
+    def __init__(self, **kwargs):
+        from licensing.models import ControlledItem
+
+        kwargs.setdefault("queryset", ControlledItem.objects.all())
+        super().__init__(slug_field="code", **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not data or len(data) > 40 or "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class IdFilter(filters.NumberFilter):
+    """Filter by a related object's id: an integer in range (no query to validate it)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class ApiFilterSet(filters.FilterSet):
+    """``external_ref`` and ``updated_since`` on every list (the ERP sync filters)."""
+
+    external_ref = filters.CharFilter(help_text="The ERP's key (exact).")
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        help_text="Rows changed at or after this ISO 8601 instant; without `ordering` the list is then "
+        "ordered by `updated_at`, `id` so that an ERP can page through changes.",
+    )
+
+
+def date_range(field: str, label: str) -> tuple[filters.DateFilter, filters.DateFilter]:
+    return (
+        filters.DateFilter(field_name=field, lookup_expr="gte", help_text=f"{label} on or after (YYYY-MM-DD)."),
+        filters.DateFilter(field_name=field, lookup_expr="lte", help_text=f"{label} on or before (YYYY-MM-DD)."),
+    )
