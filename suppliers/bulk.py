@@ -96,7 +96,7 @@ def choice(values: Sequence[str], *, blank: bool = False) -> Callable[[Any], str
     allowed = set(values) | ({""} if blank else set())
 
     def parse(value: Any) -> str:
-        if value not in allowed:
+        if not isinstance(value, str) or value not in allowed:
             raise Bad(f"'{value}' is not one of: {', '.join(values)}.", "invalid_choice")
         return value
 

@@ -61,6 +61,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     ordering_fields = ["id", "created_at", "updated_at"]
     #: the role a session user needs to write (API keys need the write scope)
     write_role = Role.PROCUREMENT
+    # Any path segment reaches the view, so a malformed id answers the JSON 404 of the error
+    # shape rather than Django's HTML page.
+    lookup_value_regex = "[^/]+"
     #: validates writes; ``serializer_class`` renders
     input_serializer_class = None
     _idempotency = None

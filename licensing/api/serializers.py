@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -57,7 +56,7 @@ class ClockContext:
 
 
 class ControlledItemSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.CharField(source="parent.code", read_only=True, allow_null=True, help_text="The control class.")
     elements = serializers.SerializerMethodField()
 
     class Meta:
@@ -112,6 +111,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
     clock_paused = serializers.SerializerMethodField(help_text="A supplement period is open: the due date moves out.")
     exempt_reason = serializers.SerializerMethodField(help_text="Why no statutory limit applies, when none does.")
     allowed_transitions = serializers.SerializerMethodField()
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = LicenceApplication
@@ -134,7 +134,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             obj._api_clock = cached
         return cached
 
-    @extend_schema_field(OpenApiTypes.DATE)
+    @extend_schema_field(serializers.DateField(allow_null=True))
     def get_decision_due(self, obj):
         due = self._clock(obj).decision_due
         return due.isoformat() if due else None

@@ -47,7 +47,6 @@ class ControlledItemViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     serializer_class = s.ControlledItemSerializer
     filterset_class = ControlledItemFilter
     lookup_field = "code"
-    lookup_value_regex = r"[A-Za-z0-9][A-Za-z0-9._-]{0,39}"
     ordering_fields = ["code", "name", "updated_at", "controlled_since"]
     ordering = ["code"]
 

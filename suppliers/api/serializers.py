@@ -99,6 +99,7 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
 class ShipmentSerializer(serializers.ModelSerializer):
     lines = ShipmentLineSerializer(many=True, read_only=True)
     ships_after_expiry = serializers.BooleanField(read_only=True, help_text="Planned to ship after its licence ends.")
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Shipment
