@@ -15,6 +15,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -127,6 +128,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, IntegrityError):
         logger.info("IntegrityError answered as a client error: %s", exc)
         return _integrity(exc)
+    elif isinstance(exc, (ProtectedError, RestrictedError)):
+        names = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects if hasattr(obj, "_meta")})
+        return error_response(
+            409,
+            [{"code": "protected", "detail": f"Still in use by {', '.join(names) or 'other records'}: "
+              "it cannot be deleted.", "attr": None}],
+        )
     elif isinstance(exc, DataError):
         return error_response(400, [{"code": "invalid", "detail": "A value is out of range or malformed.", "attr": None}])
 

@@ -59,6 +59,27 @@ class IdFilter(filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
+class _StrictBooleanField(forms.NullBooleanField):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError("Give true or false.", code="invalid")
+
+    def validate(self, value):
+        pass
+
+
+class BooleanFilter(filters.BooleanFilter):
+    """``true``/``false`` (or 1/0); anything else is a 400, not silently no filter."""
+
+    field_class = _StrictBooleanField
+
+
 class ApiFilterSet(filters.FilterSet):
     """``external_ref`` and ``updated_since`` on every list (the ERP sync filters)."""
 

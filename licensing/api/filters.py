@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef, Q
 from django_filters import rest_framework as filters
 
-from core.api.fields import ApiFilterSet, IdFilter, date_range
+from core.api.fields import ApiFilterSet, BooleanFilter, IdFilter, date_range
 from licensing import clock
 from licensing.models import ApplicationLine, ApplicationStatus, ControlledItem, LicenceApplication, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES
@@ -16,7 +16,7 @@ class ControlledItemFilter(ApiFilterSet):
     external_ref = None
     form = filters.CharFilter()
     element = filters.CharFilter(method="filter_element", help_text="An element symbol, e.g. Dy.")
-    licensing_required = filters.BooleanFilter()
+    licensing_required = BooleanFilter()
 
     class Meta:
         model = ControlledItem
@@ -37,7 +37,7 @@ class ApplicationFilter(ApiFilterSet):
     item = filters.CharFilter(method="filter_item", help_text="A controlled item's code on any line.")
     reference = filters.CharFilter()
     kind = filters.CharFilter()
-    overdue = filters.BooleanFilter(
+    overdue = BooleanFilter(
         method="filter_overdue", help_text="Undecided and past the stored decision due date (DESIGN §4.2)."
     )
     accepted_on_from, accepted_on_to = date_range("accepted_on", "Accepted")

@@ -222,6 +222,11 @@ class ApplicationInputSerializer(serializers.Serializer):
             raise serializers.ValidationError(
                 {"purchase_order": f"Purchase order {po} belongs to another supplier."}, code="wrong_supplier"
             )
+        status = self.initial_data.get("status") if isinstance(self.initial_data, dict) else None
+        if status is not None and status != getattr(self.instance, "status", ApplicationStatus.DRAFT):
+            raise serializers.ValidationError(
+                {"status": "The status changes only through transition/ (or `events` at creation)."}, code="read_only"
+            )
         if self.instance is not None and "events" in attrs:
             raise serializers.ValidationError(
                 {"events": "Events back-load history at creation only; record new steps with transition/."},

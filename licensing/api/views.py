@@ -17,7 +17,7 @@ from core.api.viewsets import (
     RetrieveMixin,
     UpdateMixin,
 )
-from core.errors import ConflictError
+from core.errors import ConflictError, field_error
 from core.roles import Role
 from licensing import services
 from licensing.models import (
@@ -132,9 +132,9 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
 
     def perform_destroy(self, instance):
         if instance.status != ApplicationStatus.DRAFT:
-            raise ConflictError(
-                {"status": f"{instance.reference} is {instance.status}: only a draft can be deleted; withdraw it."},
-                code="not_draft",
+            raise field_error(
+                "status", f"{instance.reference} is {instance.status}: only a draft can be deleted; withdraw it.",
+                code="not_draft", cls=ConflictError,
             )
         instance.delete()
 

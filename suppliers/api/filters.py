@@ -5,13 +5,13 @@ from __future__ import annotations
 from django.db.models import Exists, OuterRef
 from django_filters import rest_framework as filters
 
-from core.api.fields import ApiFilterSet, IdFilter, date_range
+from core.api.fields import ApiFilterSet, BooleanFilter, IdFilter, date_range
 from licensing.models import Licence, LicenceLine, LicenceStatus
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine, ShipmentStatus, Supplier
 
 
 class SupplierFilter(ApiFilterSet):
-    active = filters.BooleanFilter()
+    active = BooleanFilter()
     country = filters.CharFilter(lookup_expr="iexact")
     uscc = filters.CharFilter(lookup_expr="iexact")
     name = filters.CharFilter(lookup_expr="icontains", help_text="Part of the name.")
@@ -32,7 +32,7 @@ class PurchaseOrderFilter(ApiFilterSet):
     status = filters.MultipleChoiceFilter(choices=PurchaseOrder.Status.choices)
     supplier = IdFilter(field_name="supplier_id")
     number = filters.CharFilter()
-    at_risk = filters.BooleanFilter()
+    at_risk = BooleanFilter()
     item = filters.CharFilter(method="filter_item", help_text="A controlled item's code on any line.")
     order_date_from, order_date_to = date_range("order_date", "Ordered")
     needed_by_from, needed_by_to = date_range("needed_by", "Needed by")

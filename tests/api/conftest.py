@@ -108,3 +108,11 @@ def assert_error(response, status: int, attr: str | None = None, code: str | Non
     if code is not None:
         assert code in [e["code"] for e in body["errors"]], body
     return body
+
+
+@pytest.fixture
+def licence(supplier, dy):
+    """An active licence of ``supplier`` for 1,000 kg of DY, valid 2025-06-01 to 2026-05-31."""
+    from tests.factories import LicenceLineFactory
+
+    return LicenceLineFactory(licence__supplier=supplier, licence__number="LIC-1", item=dy).licence
