@@ -79,6 +79,11 @@ class BooleanFilter(filters.BooleanFilter):
 
     field_class = _StrictBooleanField
 
+    def __init__(self, *args, **kwargs):
+        # django-filter's BooleanWidget turns unknown values into "no filter"; read the raw text.
+        kwargs["widget"] = forms.TextInput
+        super().__init__(*args, **kwargs)
+
 
 class ApiFilterSet(filters.FilterSet):
     """``external_ref`` and ``updated_since`` on every list (the ERP sync filters)."""
