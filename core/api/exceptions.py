@@ -125,16 +125,16 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, IntegrityError):
-        logger.info("IntegrityError answered as a client error: %s", exc)
-        return _integrity(exc)
     elif isinstance(exc, (ProtectedError, RestrictedError)):
-        names = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects if hasattr(obj, "_meta")})
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects if hasattr(obj, "_meta")})
         return error_response(
             409,
             [{"code": "protected", "detail": f"Still in use by {', '.join(names) or 'other records'}: "
               "it cannot be deleted.", "attr": None}],
         )
+    elif isinstance(exc, IntegrityError):  # after ProtectedError, which is one
+        logger.info("IntegrityError answered as a client error: %s", exc)
+        return _integrity(exc)
     elif isinstance(exc, DataError):
         return error_response(400, [{"code": "invalid", "detail": "A value is out of range or malformed.", "attr": None}])
 

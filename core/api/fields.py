@@ -48,6 +48,22 @@ class ItemCodeField(serializers.SlugRelatedField):
         return super().to_internal_value(data)
 
 
+class ExternalRefInputMixin:
+    """``external_ref`` unique when set (the partial unique constraint), refused by field."""
+
+    external_ref_model = None
+
+    def validate_external_ref(self, value: str) -> str:
+        if value:
+            others = self.external_ref_model._default_manager.filter(external_ref=value)
+            if self.instance is not None:
+                others = others.exclude(pk=self.instance.pk)
+            if others.exists():
+                name = self.external_ref_model._meta.verbose_name
+                raise serializers.ValidationError(f"Another {name} has the external_ref '{value}'.", code="unique")
+        return value
+
+
 class IdFilter(filters.NumberFilter):
     """Filter by a related object's id: an integer in range (no query to validate it)."""
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import IdRelatedField, ItemCodeField
+from core.api.fields import ExternalRefInputMixin, IdRelatedField, ItemCodeField
 from licensing import clock
 from licensing.models import (
     ApplicationEvent,
@@ -188,7 +188,9 @@ class TransitionSerializer(serializers.Serializer):
     licence = TransitionLicenceSerializer(required=False, help_text="Only with `approved`.")
 
 
-class ApplicationInputSerializer(serializers.Serializer):
+class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = LicenceApplication
+
     """Create (optionally back-loading dated ``events``) or update an application's details."""
 
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)

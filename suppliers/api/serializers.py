@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api.fields import IdRelatedField, ItemCodeField
+from core.api.fields import ExternalRefInputMixin, IdRelatedField, ItemCodeField
 from licensing.api.serializers import LicenceLineInputSerializer
 from licensing.models import Licence, LicenceApplication, LicenceKind, LicenceLine, LicenceStatus, TransportMode, Unit
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine, ShipmentStatus, Supplier
@@ -28,7 +28,9 @@ class SupplierSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "created_at", "updated_at"]
 
 
-class SupplierInputSerializer(serializers.Serializer):
+class SupplierInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Supplier
+
     name = serializers.CharField(max_length=200)
     local_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166 alpha-2; default CN.")
@@ -72,7 +74,9 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PurchaseOrderInputSerializer(serializers.Serializer):
+class PurchaseOrderInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = PurchaseOrder
+
     number = serializers.CharField(max_length=100)
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
     supplier = IdRelatedField(queryset=Supplier.objects.all())
@@ -111,7 +115,9 @@ class ShipmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ShipmentInputSerializer(serializers.Serializer):
+class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Shipment
+
     reference = serializers.CharField(max_length=100, help_text="Bill of lading or supplier reference.")
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
     supplier = IdRelatedField(queryset=Supplier.objects.all())
@@ -195,7 +201,9 @@ class LicenceCreatedSerializer(LicenceSerializer):
         return data
 
 
-class LicenceInputSerializer(serializers.Serializer):
+class LicenceInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Licence
+
     number = serializers.CharField(max_length=100)
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
     application = IdRelatedField(queryset=LicenceApplication.objects.all(), required=False, allow_null=True)
@@ -216,7 +224,9 @@ class LicenceInputSerializer(serializers.Serializer):
         return attrs
 
 
-class LicenceUpdateSerializer(serializers.Serializer):
+class LicenceUpdateSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Licence
+
     """A licence's header; its lines are fixed once granted (record a new licence instead)."""
 
     number = serializers.CharField(max_length=100)
