@@ -126,7 +126,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, (ProtectedError, RestrictedError)):
-        names = sorted({str(obj._meta.verbose_name_plural) for obj in exc.protected_objects if hasattr(obj, "_meta")})
+        objects = getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ())
+        names = sorted({str(obj._meta.verbose_name_plural) for obj in objects if hasattr(obj, "_meta")})
         return error_response(
             409,
             [{"code": "protected", "detail": f"Still in use by {', '.join(names) or 'other records'}: "
