@@ -28,12 +28,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from core.errors import ConflictError, DomainError
 from licensing import clock
 from licensing.models import ControlledItem, Licence, LicenceLine, LicenceStatus, TransportMode, Unit
 
+from . import bulk_writes as writes
 from .models import (
     PurchaseOrder,
     PurchaseOrderLine,
@@ -46,9 +46,7 @@ from .selectors import TO_BASE, licence_lines_with_drawdown, licences_exhausted_
 
 MAX_ID = 2**63 - 1
 MAX_ERRORS = 1000  # enough to fix a file; a 10,000-row payload of bad rows stays readable
-# Rows per INSERT/UPDATE statement: below PostgreSQL's 65,535 bind parameters for any of
-# these models, and few enough statements that 10,000 rows take a handful.
-BATCH = 2000
+REASON = "bulk upsert"  # the change reason on every history row a bulk call writes
 
 
 # --- Parsing one value --------------------------------------------------------------------------
@@ -462,7 +460,7 @@ def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
             obj = Shipment()
             _assign(obj, row.values)
             new.append(obj)
-    bulk_create_with_history(new, Shipment, batch_size=BATCH, default_user=user, default_change_reason="bulk upsert")
+    writes.insert(Shipment, new, user=user, reason=REASON)
     updated = [row.existing for row in parsed if row.existing is not None]
     if updated:
         names = set()
@@ -471,10 +469,7 @@ def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
                 _assign(row.existing, row.values)
                 row.existing.updated_at = now
                 names |= {_FK.get(n, n) for n in row.values} | {"updated_at"}
-        bulk_update_with_history(
-            updated, Shipment, sorted(names), batch_size=BATCH, default_user=user,
-            default_change_reason="bulk upsert",
-        )
+        writes.update(Shipment, updated, sorted(names), user=user, reason=REASON)
     created = iter(new)
     objects = [row.existing if row.existing is not None else next(created) for row in parsed]
     replaced = [obj.pk for row, obj in zip(parsed, objects, strict=True) if row.existing and row.lines is not None]
@@ -487,9 +482,7 @@ def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
         for row, obj in zip(parsed, objects, strict=True)
         for line in row.lines or ()
     ]
-    bulk_create_with_history(
-        line_objs, ShipmentLine, batch_size=BATCH * 2, default_user=user, default_change_reason="bulk upsert"
-    )
+    writes.insert(ShipmentLine, line_objs, user=user, reason=REASON)
     licence_ids = {obj.licence_id for obj in objects if obj.licence_id} | {
         row.existing.licence_id for row in parsed if row.existing and row.existing.licence_id
     }
@@ -568,13 +561,11 @@ def purchase_orders_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
             new.append(obj)
         else:
             obj.updated_at = now
-    bulk_create_with_history(new, PurchaseOrder, batch_size=BATCH, default_user=user, default_change_reason="bulk upsert")
+    writes.insert(PurchaseOrder, new, user=user, reason=REASON)
     updated = [row.existing for row in parsed if row.existing is not None]
     if updated:
         names = sorted({_FK.get(n, n) for row in parsed if row.existing for n in row.values} | {"updated_at"})
-        bulk_update_with_history(
-            updated, PurchaseOrder, names, batch_size=BATCH, default_user=user, default_change_reason="bulk upsert"
-        )
+        writes.update(PurchaseOrder, updated, names, user=user, reason=REASON)
     created = iter(new)
     objects = [row.existing if row.existing is not None else next(created) for row in parsed]
     replaced = [obj.pk for row, obj in zip(parsed, objects, strict=True) if row.existing and row.lines is not None]
@@ -588,7 +579,5 @@ def purchase_orders_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
         for row, obj in zip(parsed, objects, strict=True)
         for line in row.lines or ()
     ]
-    bulk_create_with_history(
-        line_objs, PurchaseOrderLine, batch_size=BATCH * 2, default_user=user, default_change_reason="bulk upsert"
-    )
+    writes.insert(PurchaseOrderLine, line_objs, user=user, reason=REASON)
     return _result(parsed, objects)
