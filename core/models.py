@@ -73,7 +73,9 @@ class IdempotencyRecord(models.Model):
     """
 
     api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     key = models.CharField(max_length=255)
     # method + path + SHA-256 of the body, hashed: a repeat must match it exactly.
     fingerprint = models.CharField(max_length=64)

@@ -117,13 +117,13 @@ def decimal(max_digits: int, places: int, *, positive: bool = True, null: bool =
         if value is None and null:
             return None
         if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise Bad("Give a decimal number, e.g. \"12.5\".")
+            raise Bad('Give a decimal number, e.g. "12.5".')
         try:
             number = Decimal(str(value).strip())
         except InvalidOperation:
-            raise Bad("Give a decimal number, e.g. \"12.5\".") from None
+            raise Bad('Give a decimal number, e.g. "12.5".') from None
         if not number.is_finite():
-            raise Bad("Give a decimal number, e.g. \"12.5\".")
+            raise Bad('Give a decimal number, e.g. "12.5".')
         if (positive and number <= 0) or number < 0:
             raise Bad("Give a number above zero." if positive else "Give a number of zero or more.", "min_value")
         exponent = number.as_tuple().exponent
@@ -137,7 +137,13 @@ def decimal(max_digits: int, places: int, *, positive: bool = True, null: bool =
 
 
 def _currency(value: Any) -> str:
-    if not isinstance(value, str) or len(value) != 3 or not value.isascii() or not value.isupper() or not value.isalpha():
+    if (
+        not isinstance(value, str)
+        or len(value) != 3
+        or not value.isascii()
+        or not value.isupper()
+        or not value.isalpha()
+    ):
         raise Bad("Give a three-letter currency code, e.g. USD.")
     return value
 
@@ -169,9 +175,7 @@ class Row:
     existing: Any = None
 
 
-def parse_rows(
-    rows: Any, fields: dict[str, Callable], line_fields: dict[str, Callable], errors: Errors
-) -> list[Row]:
+def parse_rows(rows: Any, fields: dict[str, Callable], line_fields: dict[str, Callable], errors: Errors) -> list[Row]:
     """Shape and value checks of every row; references are resolved later, in bulk."""
     if not isinstance(rows, list):
         errors.add("", "Send a JSON array of objects.", "not_a_list")
@@ -261,7 +265,9 @@ def _resolve_items(rows: list[Row], errors: Errors) -> dict[str, ControlledItem]
         for j, line in enumerate(row.lines or ()):
             code = line.get("item")
             if code is not None and code not in items:
-                errors.add(f"[{row.index}].lines[{j}].item", f"No controlled item has the code '{code}'.", "does_not_exist")
+                errors.add(
+                    f"[{row.index}].lines[{j}].item", f"No controlled item has the code '{code}'.", "does_not_exist"
+                )
     return items
 
 
@@ -412,7 +418,9 @@ def _check_drawdown(parsed: list[Row], items: dict, current_lines: dict, errors:
         if not lic or status == ShipmentStatus.CANCELLED:
             continue
         forced_before = (
-            row.existing is not None and row.existing.overdraw_override and row.lines is None
+            row.existing is not None
+            and row.existing.overdraw_override
+            and row.lines is None
             and lic == row.existing.licence_id
         )
         if row.lines is not None:
@@ -424,14 +432,17 @@ def _check_drawdown(parsed: list[Row], items: dict, current_lines: dict, errors:
             code = code_of.get(item_id, f"id {item_id}")
             if line is None:
                 errors.add(
-                    f"[{row.index}].lines[{j}].item", f"The licence (id {lic}) has no line for item {code}.",
-                    "not_on_licence", conflict=True,
+                    f"[{row.index}].lines[{j}].item",
+                    f"The licence (id {lic}) has no line for item {code}.",
+                    "not_on_licence",
+                    conflict=True,
                 )
                 continue
             if (unit == Unit.PCS) != (line.unit == Unit.PCS):
                 errors.add(
-                    f"[{row.index}].lines[{j}].unit", f"Licence {line.licence.number} counts {code} in {line.unit}, "
-                    f"not {unit}.", "unit_mismatch",
+                    f"[{row.index}].lines[{j}].unit",
+                    f"Licence {line.licence.number} counts {code} in {line.unit}, not {unit}.",
+                    "unit_mismatch",
                 )
                 continue
             asked = qty * TO_BASE[unit] / TO_BASE[line.unit]
@@ -442,7 +453,8 @@ def _check_drawdown(parsed: list[Row], items: dict, current_lines: dict, errors:
                     f"[{row.index}].lines[{j}].quantity",
                     f"Licence {line.licence.number} has {max(left, Decimal(0)).normalize():f} {line.unit} of "
                     f"{code} left; this shipment asks for {asked.normalize():f} {line.unit}.",
-                    "overdraw", conflict=True,
+                    "overdraw",
+                    conflict=True,
                 )
 
 
@@ -477,8 +489,12 @@ def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
         # A raw DELETE: one statement, no per-row signals (the new lines' history records the change).
         ShipmentLine.objects.filter(shipment_id__in=replaced)._raw_delete(ShipmentLine.objects.db)
     line_objs = [
-        ShipmentLine(shipment_id=obj.pk, item_id=items[line["item"]].pk, quantity=line["quantity"],
-                     unit=line.get("unit", Unit.KG))
+        ShipmentLine(
+            shipment_id=obj.pk,
+            item_id=items[line["item"]].pk,
+            quantity=line["quantity"],
+            unit=line.get("unit", Unit.KG),
+        )
         for row, obj in zip(parsed, objects, strict=True)
         for line in row.lines or ()
     ]
@@ -548,7 +564,9 @@ def purchase_orders_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
         seen.setdefault(number, row.index)
         ordered, needed = _effective(row, "order_date"), _effective(row, "needed_by")
         if ordered and needed and needed < ordered:
-            errors.add(f"[{row.index}].needed_by", "The needed-by date cannot be before the order date.", "invalid_range")
+            errors.add(
+                f"[{row.index}].needed_by", "The needed-by date cannot be before the order date.", "invalid_range"
+            )
     errors.raise_if_any()
 
     now = timezone.now()
@@ -573,8 +591,12 @@ def purchase_orders_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
         PurchaseOrderLine.objects.filter(purchase_order_id__in=replaced)._raw_delete(PurchaseOrderLine.objects.db)
     line_objs = [
         PurchaseOrderLine(
-            purchase_order_id=obj.pk, item_id=items[line["item"]].pk, quantity=line["quantity"],
-            unit=line.get("unit", Unit.KG), unit_price=line.get("unit_price"), currency=line.get("currency", "USD"),
+            purchase_order_id=obj.pk,
+            item_id=items[line["item"]].pk,
+            quantity=line["quantity"],
+            unit=line.get("unit", Unit.KG),
+            unit_price=line.get("unit_price"),
+            currency=line.get("currency", "USD"),
         )
         for row, obj in zip(parsed, objects, strict=True)
         for line in row.lines or ()

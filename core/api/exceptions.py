@@ -115,7 +115,9 @@ def _integrity(exc: IntegrityError) -> Response:
         return error_response(
             409, [{"code": "unique", "detail": "A record with this key exists already.", "attr": None}]
         )
-    return error_response(400, [{"code": "constraint", "detail": "The data breaks a rule of the database.", "attr": None}])
+    return error_response(
+        400, [{"code": "constraint", "detail": "The data breaks a rule of the database.", "attr": None}]
+    )
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -130,14 +132,21 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         names = sorted({str(obj._meta.verbose_name_plural) for obj in objects if hasattr(obj, "_meta")})
         return error_response(
             409,
-            [{"code": "protected", "detail": f"Still in use by {', '.join(names) or 'other records'}: "
-              "it cannot be deleted.", "attr": None}],
+            [
+                {
+                    "code": "protected",
+                    "detail": f"Still in use by {', '.join(names) or 'other records'}: it cannot be deleted.",
+                    "attr": None,
+                }
+            ],
         )
     elif isinstance(exc, IntegrityError):  # after ProtectedError, which is one
         logger.info("IntegrityError answered as a client error: %s", exc)
         return _integrity(exc)
     elif isinstance(exc, DataError):
-        return error_response(400, [{"code": "invalid", "detail": "A value is out of range or malformed.", "attr": None}])
+        return error_response(
+            400, [{"code": "invalid", "detail": "A value is out of range or malformed.", "attr": None}]
+        )
 
     response = drf_exception_handler(exc, context)
     if response is None:

@@ -22,8 +22,8 @@ import json
 from django.db import transaction
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
-from rest_framework.decorators import action
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
@@ -33,8 +33,8 @@ from core.roles import Role
 
 from .authentication import ApiKeyAuthentication
 from .exceptions import PreconditionFailed
-from .filters import StableOrderingFilter
 from .fields import valid_id
+from .filters import StableOrderingFilter
 from .idempotency import Replay, idempotency_claim, idempotency_finish
 from .pagination import ApiPagination
 from .permissions import ApiPermission

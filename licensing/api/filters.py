@@ -26,7 +26,10 @@ class ControlledItemFilter(ApiFilterSet):
         # Elements are stored space-separated: match whole symbols only ("Y" must not match "Dy").
         v = value.strip()
         return queryset.filter(
-            Q(elements=v) | Q(elements__startswith=f"{v} ") | Q(elements__endswith=f" {v}") | Q(elements__contains=f" {v} ")
+            Q(elements=v)
+            | Q(elements__startswith=f"{v} ")
+            | Q(elements__endswith=f" {v}")
+            | Q(elements__contains=f" {v} ")
         )
 
 

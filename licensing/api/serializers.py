@@ -56,14 +56,27 @@ class ClockContext:
 
 
 class ControlledItemSerializer(serializers.ModelSerializer):
-    parent = serializers.CharField(source="parent.code", read_only=True, allow_null=True, help_text="The control class.")
+    parent = serializers.CharField(
+        source="parent.code", read_only=True, allow_null=True, help_text="The control class."
+    )
     elements = serializers.SerializerMethodField()
 
     class Meta:
         model = ControlledItem
         fields = [
-            "code", "name", "elements", "form", "hs_codes", "control_code", "announcement", "controlled_since",
-            "licensing_required", "parent", "notes", "created_at", "updated_at",
+            "code",
+            "name",
+            "elements",
+            "form",
+            "hs_codes",
+            "control_code",
+            "announcement",
+            "controlled_since",
+            "licensing_required",
+            "parent",
+            "notes",
+            "created_at",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
@@ -78,7 +91,9 @@ class ApplicationLineSerializer(serializers.ModelSerializer):
     item = ItemCodeField()
     quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
     unit = serializers.ChoiceField(choices=Unit.choices, default=Unit.KG)
-    value = serializers.DecimalField(max_digits=18, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True)
+    value = serializers.DecimalField(
+        max_digits=18, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
     currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="USD")
 
     class Meta:
@@ -116,12 +131,41 @@ class ApplicationSerializer(serializers.ModelSerializer):
     class Meta:
         model = LicenceApplication
         fields = [
-            "id", "reference", "external_ref", "supplier", "purchase_order", "contract_number", "end_user",
-            "end_use", "destination_country", "consignee", "transport_mode", "customs_port", "kind", "status",
-            "submitted_on", "accepted_on", "decided_on", "closed_on", "mofcom_number", "time_limit_exemption",
-            "notes", "lines", "decision_due", "decision_due_estimated", "working_days_elapsed",
-            "working_days_remaining", "overdue", "clock_paused", "exempt_reason", "predicted_decision_p50",
-            "predicted_decision_p90", "prediction_sample_size", "allowed_transitions", "events", "created_at",
+            "id",
+            "reference",
+            "external_ref",
+            "supplier",
+            "purchase_order",
+            "contract_number",
+            "end_user",
+            "end_use",
+            "destination_country",
+            "consignee",
+            "transport_mode",
+            "customs_port",
+            "kind",
+            "status",
+            "submitted_on",
+            "accepted_on",
+            "decided_on",
+            "closed_on",
+            "mofcom_number",
+            "time_limit_exemption",
+            "notes",
+            "lines",
+            "decision_due",
+            "decision_due_estimated",
+            "working_days_elapsed",
+            "working_days_remaining",
+            "overdue",
+            "clock_paused",
+            "exempt_reason",
+            "predicted_decision_p50",
+            "predicted_decision_p90",
+            "prediction_sample_size",
+            "allowed_transitions",
+            "events",
+            "created_at",
             "updated_at",
         ]
         read_only_fields = fields
@@ -205,9 +249,7 @@ class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     customs_port = serializers.CharField(max_length=100, required=False, allow_blank=True)
     kind = serializers.ChoiceField(choices=LicenceKind.choices, required=False)
     mofcom_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    time_limit_exemption = serializers.ChoiceField(
-        choices=TimeLimitExemption.choices, required=False, allow_blank=True
-    )
+    time_limit_exemption = serializers.ChoiceField(choices=TimeLimitExemption.choices, required=False, allow_blank=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     lines = ApplicationLineSerializer(many=True, required=False)
     events = TransitionSerializer(
@@ -243,7 +285,9 @@ class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
 class PolicyEventSerializer(serializers.ModelSerializer):
     items = ItemCodeField(many=True, required=False, help_text="Item codes; omitted: from `elements`.")
     lead_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=365), required=False, max_length=20,
+        child=serializers.IntegerField(min_value=0, max_value=365),
+        required=False,
+        max_length=20,
         help_text="Alert this many days before, e.g. [30, 7, 1].",
     )
     source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
@@ -251,8 +295,21 @@ class PolicyEventSerializer(serializers.ModelSerializer):
     class Meta:
         model = PolicyEvent
         fields = [
-            "id", "date", "title", "jurisdiction", "kind", "summary", "elements", "items", "source_title",
-            "source_url", "confidence", "lead_days", "is_reference", "created_at", "updated_at",
+            "id",
+            "date",
+            "title",
+            "jurisdiction",
+            "kind",
+            "summary",
+            "elements",
+            "items",
+            "source_title",
+            "source_url",
+            "confidence",
+            "lead_days",
+            "is_reference",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "is_reference", "created_at", "updated_at"]
         # (date, title) is checked by the service's full_clean; no per-field query here.

@@ -33,7 +33,6 @@ from . import serializers as s
 from .filters import ApplicationFilter, ControlledItemFilter, PolicyEventFilter
 
 
-
 @extend_schema_view(
     list=extend_schema(summary="List controlled items", responses={200: s.ControlledItemSerializer, **errors(*READ)}),
     retrieve=extend_schema(
@@ -94,7 +93,14 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
     input_serializer_class = s.ApplicationInputSerializer
     filterset_class = ApplicationFilter
     ordering_fields = [
-        "id", "reference", "created_at", "updated_at", "status", "submitted_on", "accepted_on", "decided_on",
+        "id",
+        "reference",
+        "created_at",
+        "updated_at",
+        "status",
+        "submitted_on",
+        "accepted_on",
+        "decided_on",
         "decision_due",
     ]
 
@@ -122,7 +128,10 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
         fields, lines = self._fields(data)
         events = fields.pop("events", ())
         return services.application_create(
-            lines=lines or (), events=events, actor=actor_of(self.request), api_client=api_client_of(self.request),
+            lines=lines or (),
+            events=events,
+            actor=actor_of(self.request),
+            api_client=api_client_of(self.request),
             **fields,
         )
 
@@ -133,8 +142,10 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
     def perform_destroy(self, instance):
         if instance.status != ApplicationStatus.DRAFT:
             raise field_error(
-                "status", f"{instance.reference} is {instance.status}: only a draft can be deleted; withdraw it.",
-                code="not_draft", cls=ConflictError,
+                "status",
+                f"{instance.reference} is {instance.status}: only a draft can be deleted; withdraw it.",
+                code="not_draft",
+                cls=ConflictError,
             )
         instance.delete()
 
@@ -169,12 +180,18 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
         responses={201: s.PolicyEventSerializer, **errors(*WRITE)},
     ),
     update=extend_schema(
-        summary="Replace a policy event", parameters=[IF_MATCH], responses={200: s.PolicyEventSerializer, **errors(*WRITE)}
+        summary="Replace a policy event",
+        parameters=[IF_MATCH],
+        responses={200: s.PolicyEventSerializer, **errors(*WRITE)},
     ),
     partial_update=extend_schema(
-        summary="Change a policy event", parameters=[IF_MATCH], responses={200: s.PolicyEventSerializer, **errors(*WRITE)}
+        summary="Change a policy event",
+        parameters=[IF_MATCH],
+        responses={200: s.PolicyEventSerializer, **errors(*WRITE)},
     ),
-    destroy=extend_schema(summary="Delete a policy event", parameters=[IF_MATCH], responses={204: DELETED, **errors(*WRITE)}),
+    destroy=extend_schema(
+        summary="Delete a policy event", parameters=[IF_MATCH], responses={204: DELETED, **errors(*WRITE)}
+    ),
 )
 class PolicyEventViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ApiViewSet):
     """Dated policy facts; people need the compliance role to write them (DESIGN §8)."""

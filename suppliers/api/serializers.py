@@ -22,8 +22,19 @@ class SupplierSerializer(serializers.ModelSerializer):
     class Meta:
         model = Supplier
         fields = [
-            "id", "name", "local_name", "country", "uscc", "contact_name", "contact_email", "phone", "active",
-            "notes", "external_ref", "created_at", "updated_at",
+            "id",
+            "name",
+            "local_name",
+            "country",
+            "uscc",
+            "contact_name",
+            "contact_email",
+            "phone",
+            "active",
+            "notes",
+            "external_ref",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = ["id", "created_at", "updated_at"]
 
@@ -68,8 +79,19 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
     class Meta:
         model = PurchaseOrder
         fields = [
-            "id", "number", "external_ref", "supplier", "order_date", "needed_by", "status", "at_risk",
-            "expected_arrival", "notes", "lines", "created_at", "updated_at",
+            "id",
+            "number",
+            "external_ref",
+            "supplier",
+            "order_date",
+            "needed_by",
+            "status",
+            "at_risk",
+            "expected_arrival",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -108,9 +130,27 @@ class ShipmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shipment
         fields = [
-            "id", "reference", "external_ref", "supplier", "purchase_order", "licence", "status", "transport_mode",
-            "planned_ship_date", "actual_ship_date", "eta", "arrived_on", "held_on", "customs_response_due",
-            "ships_after_expiry", "overdraw_override", "override_note", "notes", "lines", "created_at", "updated_at",
+            "id",
+            "reference",
+            "external_ref",
+            "supplier",
+            "purchase_order",
+            "licence",
+            "status",
+            "transport_mode",
+            "planned_ship_date",
+            "actual_ship_date",
+            "eta",
+            "arrived_on",
+            "held_on",
+            "customs_response_due",
+            "ships_after_expiry",
+            "overdraw_override",
+            "override_note",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -123,7 +163,9 @@ class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     supplier = IdRelatedField(queryset=Supplier.objects.all())
     purchase_order = IdRelatedField(queryset=PurchaseOrder.objects.all(), required=False, allow_null=True)
     licence = IdRelatedField(
-        queryset=Licence.objects.all(), required=False, allow_null=True,
+        queryset=Licence.objects.all(),
+        required=False,
+        allow_null=True,
         help_text="Omitted: keep the current one (a new shipment may get the suggested one); null: unassign.",
     )
     status = serializers.ChoiceField(choices=ShipmentStatus.choices, required=False)
@@ -151,7 +193,9 @@ class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
         etd = attrs.get("planned_ship_date", getattr(instance, "planned_ship_date", None))
         eta = attrs.get("eta", getattr(instance, "eta", None))
         if etd and eta and eta < etd:
-            raise serializers.ValidationError({"eta": "The ETA cannot be before the planned ship date."}, code="invalid_range")
+            raise serializers.ValidationError(
+                {"eta": "The ETA cannot be before the planned ship date."}, code="invalid_range"
+            )
         if instance is None and not attrs.get("lines"):
             raise serializers.ValidationError({"lines": "A shipment needs at least one line."}, code="required")
         return attrs
@@ -170,7 +214,15 @@ class LicenceLineSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = LicenceLine
-        fields = ["item", "approved_quantity", "unit", "reserved_quantity", "used_quantity", "drawn_quantity", "balance"]
+        fields = [
+            "item",
+            "approved_quantity",
+            "unit",
+            "reserved_quantity",
+            "used_quantity",
+            "drawn_quantity",
+            "balance",
+        ]
         read_only_fields = fields
 
 
@@ -180,8 +232,19 @@ class LicenceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Licence
         fields = [
-            "id", "number", "external_ref", "application", "supplier", "kind", "valid_from", "valid_until", "status",
-            "notes", "lines", "created_at", "updated_at",
+            "id",
+            "number",
+            "external_ref",
+            "application",
+            "supplier",
+            "kind",
+            "valid_from",
+            "valid_until",
+            "status",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
         ]
         read_only_fields = fields
 
@@ -241,7 +304,9 @@ class LicenceUpdateSerializer(ExternalRefInputMixin, serializers.Serializer):
         start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
         end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
         if start and end and end < start:
-            raise serializers.ValidationError({"valid_until": "The licence cannot end before it starts."}, code="invalid_range")
+            raise serializers.ValidationError(
+                {"valid_until": "The licence cannot end before it starts."}, code="invalid_range"
+            )
         if isinstance(self.initial_data, dict) and "lines" in self.initial_data:
             raise serializers.ValidationError(
                 {"lines": "A licence's lines cannot change after it is recorded."}, code="read_only"

@@ -37,11 +37,16 @@ def crud_schema(name: str, output, input_=None, *, by_ref: bool = False, destroy
         "list": extend_schema(summary=f"List {name}s", responses={200: output, **errors(*READ)}),
         "retrieve": extend_schema(summary=f"A {name}", responses={200: output, **errors(*READ)}),
         "create": extend_schema(
-            summary=f"Create a {name}", request=input_, parameters=[IDEMPOTENCY_KEY],
+            summary=f"Create a {name}",
+            request=input_,
+            parameters=[IDEMPOTENCY_KEY],
             responses={201: output, **errors(*WRITE)},
         ),
         "update": extend_schema(
-            summary=f"Replace a {name}", request=input_, parameters=[IF_MATCH], responses={200: output, **errors(*WRITE)}
+            summary=f"Replace a {name}",
+            request=input_,
+            parameters=[IF_MATCH],
+            responses={200: output, **errors(*WRITE)},
         ),
         "partial_update": extend_schema(
             summary=f"Change a {name}", request=input_, parameters=[IF_MATCH], responses={200: output, **errors(*WRITE)}
@@ -189,8 +194,12 @@ class ShipmentViewSet(
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List licences with their balances", responses={200: s.LicenceSerializer, **errors(*READ)}),
-    retrieve=extend_schema(summary="A licence with its balances", responses={200: s.LicenceSerializer, **errors(*READ)}),
+    list=extend_schema(
+        summary="List licences with their balances", responses={200: s.LicenceSerializer, **errors(*READ)}
+    ),
+    retrieve=extend_schema(
+        summary="A licence with its balances", responses={200: s.LicenceSerializer, **errors(*READ)}
+    ),
     create=extend_schema(
         summary="Record a licence with its lines (with or without an application)",
         request=s.LicenceInputSerializer,
@@ -235,7 +244,11 @@ class LicenceViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, ApiView
 
     def perform_update(self, instance, data):
         if instance.status != data.get("status", instance.status) and data.get("status") not in (
-            None, "revoked", "active",
+            None,
+            "revoked",
+            "active",
         ):
-            raise ConflictError({"status": "Set a licence to revoked or back to active; the rest follows the balances."})
+            raise ConflictError(
+                {"status": "Set a licence to revoked or back to active; the rest follows the balances."}
+            )
         return services.licence_change(licence=instance, actor=actor_of(self.request), **data)

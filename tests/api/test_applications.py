@@ -101,7 +101,9 @@ def test_it_refuses_a_non_json_body(erp):
 
 def test_a_transition_moves_the_status_through_the_service(erp, body):
     app = erp.post("/api/v1/applications/", body).json()
-    r = erp.post(f"/api/v1/applications/{app['id']}/transition/", {"to": "submitted", "on": "2025-11-03", "note": "Filed"})
+    r = erp.post(
+        f"/api/v1/applications/{app['id']}/transition/", {"to": "submitted", "on": "2025-11-03", "note": "Filed"}
+    )
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "submitted" and r.json()["submitted_on"] == "2025-11-03"
     assert r.json()["events"][-1]["note"] == "Filed"
@@ -121,9 +123,19 @@ def test_a_refused_transition_answers_409_with_the_allowed_moves(erp, body):
         ({"to": "submitted", "on": "soon"}, 400, "on"),
         ({"to": "lost", "on": "2025-11-03"}, 400, "to"),
         ({"to": "submitted"}, 400, "on"),
-        ({"to": "submitted", "on": "2025-11-03", "licence": {"number": "L", "valid_until": "2026-01-01",
-                                                          "lines": [{"item": "DY", "approved_quantity": "1"}]}},
-         400, "licence"),
+        (
+            {
+                "to": "submitted",
+                "on": "2025-11-03",
+                "licence": {
+                    "number": "L",
+                    "valid_until": "2026-01-01",
+                    "lines": [{"item": "DY", "approved_quantity": "1"}],
+                },
+            },
+            400,
+            "licence",
+        ),
     ],
 )
 def test_a_bad_transition_answers_4xx_naming_the_field(erp, body, step, status, attr):
@@ -134,24 +146,31 @@ def test_a_bad_transition_answers_4xx_naming_the_field(erp, body, step, status, 
 
 def test_approval_records_the_licence_it_carries(erp, body):
     app = erp.post("/api/v1/applications/", {**body, "events": ACCEPTED_26_SEPT}).json()
-    licence = {"number": "MOFCOM-2025-778", "valid_until": "2026-11-19",
-               "lines": [{"item": "DY", "approved_quantity": "500"}]}
-    r = erp.post(f"/api/v1/applications/{app['id']}/transition/",
-                 {"to": "approved", "on": "2025-11-20", "licence": licence})
+    licence = {
+        "number": "MOFCOM-2025-778",
+        "valid_until": "2026-11-19",
+        "lines": [{"item": "DY", "approved_quantity": "500"}],
+    }
+    r = erp.post(
+        f"/api/v1/applications/{app['id']}/transition/", {"to": "approved", "on": "2025-11-20", "licence": licence}
+    )
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "approved" and r.json()["decided_on"] == "2025-11-20"
     assert r.json()["overdue"] is False
     recorded = Licence.objects.get()
     assert (recorded.number, recorded.application_id, str(recorded.valid_from)) == (
-        "MOFCOM-2025-778", app["id"], "2025-11-20"
+        "MOFCOM-2025-778",
+        app["id"],
+        "2025-11-20",
     )
 
 
 def test_an_approval_with_a_bad_licence_names_the_licence_field_and_changes_nothing(erp, body):
     app = erp.post("/api/v1/applications/", {**body, "events": ACCEPTED_26_SEPT}).json()
     licence = {"number": "L-1", "valid_until": "2026-11-19", "lines": [{"item": "XX", "approved_quantity": "5"}]}
-    r = erp.post(f"/api/v1/applications/{app['id']}/transition/", {"to": "approved", "on": "2025-11-20",
-                                                                    "licence": licence})
+    r = erp.post(
+        f"/api/v1/applications/{app['id']}/transition/", {"to": "approved", "on": "2025-11-20", "licence": licence}
+    )
     assert_error(r, 400, "licence.lines[0].item")
     assert LicenceApplication.objects.get().status == "accepted" and not Licence.objects.exists()
 
@@ -183,18 +202,26 @@ def test_upsert_by_external_ref_creates_then_updates(erp, body):
 
 
 def test_missing_objects_answer_404_in_the_error_shape(erp):
-    for path in ("/api/v1/applications/999/", "/api/v1/applications/abc/", "/api/v1/applications/1e99/",
-                 "/api/v1/applications/99999999999999999999999/", "/api/v1/items/NOPE/"):
+    for path in (
+        "/api/v1/applications/999/",
+        "/api/v1/applications/abc/",
+        "/api/v1/applications/1e99/",
+        "/api/v1/applications/99999999999999999999999/",
+        "/api/v1/items/NOPE/",
+    ):
         assert_error(erp.get(path), 404, code="not_found")
 
 
 def test_filters_on_status_overdue_item_supplier_and_dates(erp, body, tb):
-    late = erp.post("/api/v1/applications/", {**body, "events": [
-        {"to": "submitted", "on": "2025-07-01"}, {"to": "accepted", "on": "2025-07-02"}]}).json()
+    late = erp.post(
+        "/api/v1/applications/",
+        {**body, "events": [{"to": "submitted", "on": "2025-07-01"}, {"to": "accepted", "on": "2025-07-02"}]},
+    ).json()
     on_time = erp.post("/api/v1/applications/", {**body, "events": ACCEPTED_26_SEPT}).json()
     other = SupplierFactory()
-    terbium = erp.post("/api/v1/applications/", {**body, "supplier": other.pk,
-                                                  "lines": [{"item": "TB", "quantity": "5"}]}).json()
+    terbium = erp.post(
+        "/api/v1/applications/", {**body, "supplier": other.pk, "lines": [{"item": "TB", "quantity": "5"}]}
+    ).json()
 
     def ids(query: str) -> list[int]:
         r = erp.get(f"/api/v1/applications/?{query}")

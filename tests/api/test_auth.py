@@ -147,9 +147,7 @@ def test_the_admin_shows_a_new_key_once_and_revokes(admin_user, client):
     shown = [str(m) for m in r.context["messages"]]
     raw = next(m.split(" is ")[1].split(" ")[0] for m in shown if "sap-test" in m)
     assert key.key_hash == hashlib.sha256(raw.encode()).hexdigest()
-    r = client.post(
-        "/admin/core/apikey/", {"action": "revoke", "_selected_action": [key.pk]}, follow=True
-    )
+    r = client.post("/admin/core/apikey/", {"action": "revoke", "_selected_action": [key.pk]}, follow=True)
     key.refresh_from_db()
     assert key.revoked_at is not None
 

@@ -9,7 +9,13 @@ from django.test.utils import CaptureQueriesContext
 
 from licensing.models import Licence
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine
-from tests.factories import LicenceLineFactory, PurchaseOrderFactory, ShipmentFactory, ShipmentLineFactory, SupplierFactory
+from tests.factories import (
+    LicenceLineFactory,
+    PurchaseOrderFactory,
+    ShipmentFactory,
+    ShipmentLineFactory,
+    SupplierFactory,
+)
 
 from .conftest import assert_error
 
@@ -20,8 +26,11 @@ def rows(supplier, n: int, *, licence=None, qty: str = "10", prefix: str = "S") 
     out = []
     for i in range(n):
         row = {
-            "external_ref": f"{prefix}-{i}", "reference": f"BL-{i}", "supplier": supplier.pk,
-            "planned_ship_date": "2025-12-10", "eta": "2026-01-20",
+            "external_ref": f"{prefix}-{i}",
+            "reference": f"BL-{i}",
+            "supplier": supplier.pk,
+            "planned_ship_date": "2025-12-10",
+            "eta": "2026-01-20",
             "lines": [{"item": "DY", "quantity": qty}, {"item": "TB", "quantity": "1", "unit": "kg"}],
         }
         if licence is not None:
@@ -129,8 +138,12 @@ def test_a_licence_drawn_to_zero_by_bulk_becomes_exhausted(erp, supplier, licenc
 
 def test_a_licence_of_another_supplier_is_refused(erp, supplier, two_item_licence):
     other = SupplierFactory()
-    assert_error(erp.post("/api/v1/shipments/bulk/", rows(other, 1, licence=two_item_licence)), 400,
-                 "[0].licence", "wrong_supplier")
+    assert_error(
+        erp.post("/api/v1/shipments/bulk/", rows(other, 1, licence=two_item_licence)),
+        400,
+        "[0].licence",
+        "wrong_supplier",
+    )
 
 
 def test_existing_rows_keep_what_the_row_leaves_out(erp, supplier, two_item_licence, dy):
@@ -167,8 +180,14 @@ def test_the_query_count_does_not_grow_with_the_rows(erp, supplier, two_item_lic
 def test_purchase_orders_bulk_upserts_and_refuses_bad_rows(erp, supplier, dy):
     PurchaseOrderFactory(number="TAKEN", external_ref="OTHER")
     payload = [
-        {"external_ref": f"PO-{i}", "number": f"45000{i}", "supplier": supplier.pk, "order_date": "2025-09-01",
-         "needed_by": "2026-02-01", "lines": [{"item": "DY", "quantity": "5", "unit_price": "10.5", "currency": "EUR"}]}
+        {
+            "external_ref": f"PO-{i}",
+            "number": f"45000{i}",
+            "supplier": supplier.pk,
+            "order_date": "2025-09-01",
+            "needed_by": "2026-02-01",
+            "lines": [{"item": "DY", "quantity": "5", "unit_price": "10.5", "currency": "EUR"}],
+        }
         for i in range(3)
     ]
     bad = [dict(row) for row in payload]

@@ -46,8 +46,10 @@ def test_writes_without_if_match_or_with_a_star_go_through(erp, supplier):
 def test_the_etag_follows_the_representation_not_just_the_row(erp, supplier, licence, frozen):
     url = f"/api/v1/licences/{licence.pk}/"
     before = erp.get(url)["ETag"]
-    erp.post("/api/v1/shipments/", {"reference": "B", "supplier": supplier.pk, "licence": licence.pk,
-                                     "lines": [{"item": "DY", "quantity": "10"}]})
+    erp.post(
+        "/api/v1/shipments/",
+        {"reference": "B", "supplier": supplier.pk, "licence": licence.pk, "lines": [{"item": "DY", "quantity": "10"}]},
+    )
     # The licence row did not change, its balance did: so does its ETag.
     assert erp.get(url)["ETag"] != before
     assert_error(erp.patch(url, {"notes": "x"}, HTTP_IF_MATCH=before), 412)
@@ -66,8 +68,12 @@ def test_upsert_by_ref_honours_if_match(erp):
 
 
 def test_a_repeated_post_returns_the_first_answer_and_creates_nothing(erp, supplier, licence, frozen):
-    body = {"reference": "BL-7", "supplier": supplier.pk, "licence": licence.pk,
-            "lines": [{"item": "DY", "quantity": "600"}]}
+    body = {
+        "reference": "BL-7",
+        "supplier": supplier.pk,
+        "licence": licence.pk,
+        "lines": [{"item": "DY", "quantity": "600"}],
+    }
     first = erp.post("/api/v1/shipments/", body, HTTP_IDEMPOTENCY_KEY="7f9c-1")
     assert first.status_code == 201, first.json()
     again = erp.post("/api/v1/shipments/", body, HTTP_IDEMPOTENCY_KEY="7f9c-1")
@@ -80,8 +86,9 @@ def test_a_repeated_post_returns_the_first_answer_and_creates_nothing(erp, suppl
 
 def test_the_same_key_with_another_body_answers_422(erp, supplier):
     erp.post("/api/v1/suppliers/", {"name": "A"}, HTTP_IDEMPOTENCY_KEY="k1")
-    assert_error(erp.post("/api/v1/suppliers/", {"name": "B"}, HTTP_IDEMPOTENCY_KEY="k1"), 422,
-                 code="idempotency_key_reused")
+    assert_error(
+        erp.post("/api/v1/suppliers/", {"name": "B"}, HTTP_IDEMPOTENCY_KEY="k1"), 422, code="idempotency_key_reused"
+    )
     assert_error(erp.post("/api/v1/purchase-orders/", {"name": "A"}, HTTP_IDEMPOTENCY_KEY="k1"), 422)
     assert Supplier.objects.filter(name="B").count() == 0
 
@@ -102,8 +109,9 @@ def test_keys_are_scoped_per_api_key(erp):
 def test_a_request_still_in_progress_answers_409(erp):
     erp.post("/api/v1/suppliers/", {"name": "A"}, HTTP_IDEMPOTENCY_KEY="busy")
     IdempotencyRecord.objects.update(response_status=0, response_body=None)  # as if the first were running
-    assert_error(erp.post("/api/v1/suppliers/", {"name": "A"}, HTTP_IDEMPOTENCY_KEY="busy"), 409,
-                 code="idempotency_in_progress")
+    assert_error(
+        erp.post("/api/v1/suppliers/", {"name": "A"}, HTTP_IDEMPOTENCY_KEY="busy"), 409, code="idempotency_in_progress"
+    )
 
 
 def test_records_are_kept_24_hours_then_purged(erp):

@@ -35,14 +35,17 @@ def many(supplier, dy, tb):
         LicenceLineFactory(licence=licence, item=tb)
         shipment = ShipmentLineFactory(shipment__supplier=supplier, shipment__licence=licence, item=dy).shipment
         ShipmentLineFactory(shipment=shipment, item=tb)
-        app = ApplicationFactory(supplier=supplier, purchase_order=po, status="accepted",
-                                 accepted_on=dt.date(2025, 9, 26))
+        app = ApplicationFactory(
+            supplier=supplier, purchase_order=po, status="accepted", accepted_on=dt.date(2025, 9, 26)
+        )
         for item in items:
             ApplicationLineFactory(application=app, item=item)
-        ApplicationEvent.objects.create(application=app, from_status="draft", to_status="submitted",
-                                        on=dt.date(2025, 9, 19), api_client="sap")
-        ApplicationEvent.objects.create(application=app, from_status="submitted", to_status="accepted",
-                                        on=dt.date(2025, 9, 26))
+        ApplicationEvent.objects.create(
+            application=app, from_status="draft", to_status="submitted", on=dt.date(2025, 9, 19), api_client="sap"
+        )
+        ApplicationEvent.objects.create(
+            application=app, from_status="submitted", to_status="accepted", on=dt.date(2025, 9, 26)
+        )
         PolicyEventFactory().items.set(items)
         SupplierFactory()
 

@@ -24,8 +24,12 @@ def test_the_schema_renders_without_warnings_and_validates():
     schema = yaml.safe_load(out.getvalue())
     paths = schema["paths"]
     for path in (
-        "/api/v1/applications/{id}/transition/", "/api/v1/shipments/bulk/", "/api/v1/purchase-orders/bulk/",
-        "/api/v1/shipments/by-ref/{external_ref}/", "/api/v1/licences/", "/api/v1/items/{code}/",
+        "/api/v1/applications/{id}/transition/",
+        "/api/v1/shipments/bulk/",
+        "/api/v1/purchase-orders/bulk/",
+        "/api/v1/shipments/by-ref/{external_ref}/",
+        "/api/v1/licences/",
+        "/api/v1/items/{code}/",
     ):
         assert path in paths, path
     create = paths["/api/v1/shipments/"]["post"]
@@ -35,8 +39,16 @@ def test_the_schema_renders_without_warnings_and_validates():
     params = {p["name"] for p in paths["/api/v1/applications/"]["get"]["parameters"]}
     assert {"updated_since", "external_ref", "status", "supplier", "item", "overdue", "ordering", "page_size"} <= params
     application = schema["components"]["schemas"]["Application"]["properties"]
-    for field in ("decision_due", "working_days_elapsed", "working_days_remaining", "overdue",
-                  "predicted_decision_p50", "predicted_decision_p90", "events", "lines"):
+    for field in (
+        "decision_due",
+        "working_days_elapsed",
+        "working_days_remaining",
+        "overdue",
+        "predicted_decision_p50",
+        "predicted_decision_p90",
+        "events",
+        "lines",
+    ):
         assert field in application, field
     assert schema["components"]["securitySchemes"]["apiKeyAuth"]["name"] == "Authorization"
 
@@ -47,11 +59,12 @@ def test_the_schema_and_docs_are_served(client):
 
 
 def test_nested_errors_flatten_to_attr_paths():
-    detail = {"lines": [{}, {"quantity": ["Too big."]}], "non_field_errors": ["Bad."], "events": [{"licence": {
-        "lines": [{"item": ["Unknown."]}]}}]}
-    assert [e["attr"] for e in flatten(detail)] == [
-        "lines[1].quantity", None, "events[0].licence.lines[0].item"
-    ]
+    detail = {
+        "lines": [{}, {"quantity": ["Too big."]}],
+        "non_field_errors": ["Bad."],
+        "events": [{"licence": {"lines": [{"item": ["Unknown."]}]}}],
+    }
+    assert [e["attr"] for e in flatten(detail)] == ["lines[1].quantity", None, "events[0].licence.lines[0].item"]
 
 
 def test_an_unexpected_error_still_has_the_error_shape(erp, monkeypatch):

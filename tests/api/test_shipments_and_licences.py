@@ -31,8 +31,13 @@ def test_a_shipment_is_created_with_its_lines_and_draws_its_licence(erp, supplie
     assert r.json()["lines"] == [{"item": "DY", "quantity": "400.000", "unit": "kg"}]
     assert r.json()["ships_after_expiry"] is False
     assert balance(erp, licence) == {
-        "item": "DY", "approved_quantity": "1000.000", "unit": "kg", "reserved_quantity": "400.000",
-        "used_quantity": "0.000", "drawn_quantity": "400.000", "balance": "600.000",
+        "item": "DY",
+        "approved_quantity": "1000.000",
+        "unit": "kg",
+        "reserved_quantity": "400.000",
+        "used_quantity": "0.000",
+        "drawn_quantity": "400.000",
+        "balance": "600.000",
     }
     erp.patch(f"/api/v1/shipments/{r.json()['id']}/", {"status": "in_transit"})
     line = balance(erp, licence)
@@ -40,8 +45,10 @@ def test_a_shipment_is_created_with_its_lines_and_draws_its_licence(erp, supplie
 
 
 def test_an_over_draw_answers_409_with_the_services_message_and_writes_nothing(erp, supplier, licence):
-    erp.post("/api/v1/shipments/", shipment(supplier, licence, qty="0.7", lines=[{"item": "DY", "quantity": "0.7",
-                                                                                     "unit": "t"}]))
+    erp.post(
+        "/api/v1/shipments/",
+        shipment(supplier, licence, qty="0.7", lines=[{"item": "DY", "quantity": "0.7", "unit": "t"}]),
+    )
     r = erp.post("/api/v1/shipments/", shipment(supplier, licence, qty="400"))
     body = assert_error(r, 409, "lines[0].quantity", "overdraw")
     assert body["errors"][0]["detail"] == "Licence LIC-1 has 300 kg of DY left; this shipment asks for 400 kg."
@@ -112,8 +119,15 @@ def test_deleting_a_shipment_frees_its_draw(erp, supplier, licence):
 
 def test_shipment_filters(erp, supplier, licence, tb):
     a = erp.post("/api/v1/shipments/", shipment(supplier, licence, planned_ship_date="2025-12-10")).json()
-    b = erp.post("/api/v1/shipments/", {**shipment(supplier), "lines": [{"item": "TB", "quantity": "1"}],
-                                        "status": "booked", "planned_ship_date": "2026-01-10"}).json()
+    b = erp.post(
+        "/api/v1/shipments/",
+        {
+            **shipment(supplier),
+            "lines": [{"item": "TB", "quantity": "1"}],
+            "status": "booked",
+            "planned_ship_date": "2026-01-10",
+        },
+    ).json()
 
     def ids(query):
         r = erp.get(f"/api/v1/shipments/?{query}")
@@ -128,7 +142,9 @@ def test_shipment_filters(erp, supplier, licence, tb):
 
 
 LICENCE = {
-    "number": "MOFCOM-2025-1001", "valid_from": "2025-11-01", "valid_until": "2026-10-31",
+    "number": "MOFCOM-2025-1001",
+    "valid_from": "2025-11-01",
+    "valid_until": "2026-10-31",
     "lines": [{"item": "DY", "approved_quantity": "800"}, {"item": "TB", "approved_quantity": "2", "unit": "t"}],
 }
 
@@ -139,7 +155,8 @@ def test_a_licence_is_created_with_its_lines_without_an_application(erp, supplie
     body = r.json()
     assert body["application"] is None and body["status"] == "active" and body["warnings"] == []
     assert [(x["item"], x["approved_quantity"], x["unit"], x["balance"]) for x in body["lines"]] == [
-        ("DY", "800.000", "kg", "800.000"), ("TB", "2.000", "t", "2.000"),
+        ("DY", "800.000", "kg", "800.000"),
+        ("TB", "2.000", "t", "2.000"),
     ]
 
 

@@ -54,8 +54,13 @@ def test_a_supplier_in_use_cannot_be_deleted(erp, supplier):
 
 
 def test_a_purchase_order_is_created_with_lines_and_upserted(erp, supplier, dy):
-    body = {"number": "4500012345", "supplier": supplier.pk, "order_date": "2025-09-01", "needed_by": "2026-01-31",
-            "lines": [{"item": "DY", "quantity": "250", "unit_price": "310.5", "currency": "EUR"}]}
+    body = {
+        "number": "4500012345",
+        "supplier": supplier.pk,
+        "order_date": "2025-09-01",
+        "needed_by": "2026-01-31",
+        "lines": [{"item": "DY", "quantity": "250", "unit_price": "310.5", "currency": "EUR"}],
+    }
     r1 = erp.put("/api/v1/purchase-orders/by-ref/PO-4500012345/", body)
     assert r1.status_code == 201, r1.json()
     assert r1.json()["at_risk"] is False
@@ -103,8 +108,14 @@ def test_purchase_order_filters(erp, supplier, dy):
 
 
 def test_policy_events_crud_with_items_by_code_and_lead_days(compliance_client, dy, tb):
-    body = {"date": "2026-11-10", "title": "Suspension of No. 61 ends", "jurisdiction": "CN", "kind": "expiry",
-            "elements": "Dy", "lead_days": [1, 30, 7]}
+    body = {
+        "date": "2026-11-10",
+        "title": "Suspension of No. 61 ends",
+        "jurisdiction": "CN",
+        "kind": "expiry",
+        "elements": "Dy",
+        "lead_days": [1, 30, 7],
+    }
     r = compliance_client.post("/api/v1/policy-events/", body)
     assert r.status_code == 201, r.json()
     assert r.json()["items"] == ["DY"] and r.json()["lead_days"] == [30, 7, 1]
