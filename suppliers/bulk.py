@@ -502,12 +502,12 @@ def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
     licence_ids = {obj.licence_id for obj in objects if obj.licence_id} | {
         row.existing.licence_id for row in parsed if row.existing and row.existing.licence_id
     }
-    _refresh_licence_statuses(licence_ids)
+    licences_refresh_status(licence_ids)
     return _result(parsed, objects)
 
 
-def _refresh_licence_statuses(licence_ids: set[int]) -> None:
-    """Active <-> exhausted for every licence the call touched: three queries in all."""
+def licences_refresh_status(licence_ids: set[int]) -> None:
+    """Active <-> exhausted for every licence in ``licence_ids``: three queries for any number."""
     if not licence_ids:
         return
     exhausted = licences_exhausted_ids(licence_ids)

@@ -20,8 +20,9 @@ from core.api.viewsets import (
     ListMixin,
     RetrieveMixin,
     UpdateMixin,
+    etag_of,
 )
-from core.errors import ConflictError
+from core.errors import field_error
 from licensing import services as licensing_services
 from suppliers import bulk, services
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine, Supplier
@@ -186,7 +187,7 @@ class ShipmentViewSet(
         licence_id = instance.licence_id
         instance.delete()
         if licence_id:
-            bulk._refresh_licence_statuses({licence_id})
+            bulk.licences_refresh_status({licence_id})
 
     @action(detail=False, methods=["post"], throttle_classes=[ApiThrottle, BulkThrottle])
     def bulk(self, request):
@@ -237,18 +238,16 @@ class LicenceViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, ApiView
         fresh.warnings = licence.warnings
         data = s.LicenceCreatedSerializer(fresh, context=self.get_serializer_context()).data
         response = Response(data, status=201)
-        from core.api.viewsets import etag_of
-
         response["ETag"] = etag_of(self.get_serializer(fresh).data)
         return response
 
     def perform_update(self, instance, data):
-        if instance.status != data.get("status", instance.status) and data.get("status") not in (
-            None,
-            "revoked",
-            "active",
-        ):
-            raise ConflictError(
-                {"status": "Set a licence to revoked or back to active; the rest follows the balances."}
+        status = data.get("status")
+        if status is not None and status != instance.status and status not in ("revoked", "active"):
+            # exhausted and expired follow the balances and the calendar, never a client.
+            raise field_error(
+                "status",
+                "Set a licence to revoked, or back to active; the rest follows the balances.",
+                code="invalid_choice",
             )
         return services.licence_change(licence=instance, actor=actor_of(self.request), **data)

@@ -185,6 +185,8 @@ def test_a_licence_header_changes_but_not_its_lines(erp, licence):
     assert r.status_code == 200, r.json()
     assert r.json()["status"] == "revoked"
     assert_error(erp.patch(f"/api/v1/licences/{licence.pk}/", {"lines": []}), 400, "lines")
+    # exhausted and expired follow the balances and the calendar.
+    assert_error(erp.patch(f"/api/v1/licences/{licence.pk}/", {"status": "expired"}), 400, "status")
     assert_error(erp.patch(f"/api/v1/licences/{licence.pk}/", {"valid_until": "2020-01-01"}), 400, "valid_until")
 
 
