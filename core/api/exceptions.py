@@ -144,6 +144,7 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         logger.info("IntegrityError answered as a client error: %s", exc)
         return _integrity(exc)
     elif isinstance(exc, DataError):
+        logger.warning("DataError answered as 400: %s", exc)
         return error_response(
             400, [{"code": "invalid", "detail": "A value is out of range or malformed.", "attr": None}]
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
 from django_filters import rest_framework as filters
 from rest_framework import serializers
@@ -101,11 +103,24 @@ class BooleanFilter(filters.BooleanFilter):
         super().__init__(*args, **kwargs)
 
 
+class InstantFilter(filters.IsoDateTimeFilter):
+    """An ISO 8601 instant, compared in UTC: PostgreSQL refuses UTC offsets beyond ±16 hours that
+    Python accepts, which would otherwise fail in the database instead of filtering."""
+
+    def filter(self, qs, value):
+        if value is not None:
+            try:
+                value = value.astimezone(dt.UTC)
+            except OverflowError:  # the first instants of year 1, shifted before it
+                value = dt.datetime.min.replace(tzinfo=dt.UTC)
+        return super().filter(qs, value)
+
+
 class ApiFilterSet(filters.FilterSet):
     """``external_ref`` and ``updated_since`` on every list (the ERP sync filters)."""
 
     external_ref = filters.CharFilter(help_text="The ERP's key (exact).")
-    updated_since = filters.IsoDateTimeFilter(
+    updated_since = InstantFilter(
         field_name="updated_at",
         lookup_expr="gte",
         help_text="Rows changed at or after this ISO 8601 instant; without `ordering` the list is then "
