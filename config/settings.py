@@ -216,26 +216,61 @@ DEFAULT_DECISION_TO_ARRIVAL_DAYS = env.int("DEFAULT_DECISION_TO_ARRIVAL_DAYS", d
 
 # --- API (DESIGN §7) ----------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # API keys first: their "WWW-Authenticate: Token" makes a request without credentials a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "core.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ApiPermission"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.OrderingFilter",
+        "core.api.filters.StableOrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.ApiPagination",
     "PAGE_SIZE": 50,
+    # JSON in, JSON (or the browsable API) out: one body format to document and to test.
+    "DEFAULT_PARSER_CLASSES": ["core.api.parsers.StrictJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.ApiThrottle"],
+    # Per API key (per user for sessions). A nightly push is a few bulk calls; an hourly pull
+    # pages through changes with page_size=500, so these leave ample room for honest clients.
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_THROTTLE_KEY", default="1200/min"),
+        "api_user": env("API_THROTTLE_USER", default="600/min"),
+        "api_bulk": env("API_THROTTLE_BULK", default="30/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "COERCE_DECIMAL_TO_STRING": True,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Rare-earth licence tracker API",
     "DESCRIPTION": "Suppliers, purchase orders, shipments, licence applications, licences, "
-    "policy events and alerts for ERP systems.",
+    "policy events and alerts for ERP systems. Authenticate with `Authorization: Token <key>`. "
+    "Every error has the shape `{\"type\", \"errors\": [{\"code\", \"detail\", \"attr\"}]}`.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ApplicationStatusEnum": "licensing.models.applications.ApplicationStatus",
+        "ShipmentStatusEnum": "suppliers.models.ShipmentStatus",
+        "LicenceStatusEnum": "licensing.models.licences.LicenceStatus",
+        "UnitEnum": "licensing.models.items.Unit",
+        "TransportModeEnum": "licensing.models.items.TransportMode",
+        "LicenceKindEnum": "licensing.models.applications.LicenceKind",
+        "PurchaseOrderStatusEnum": [("open", "Open"), ("closed", "Closed"), ("cancelled", "Cancelled")],
+        "PolicyEventKindEnum": [
+            "rule", "announcement", "effective", "suspension", "expiry", "tariff_threat", "tariff_change",
+            "meeting", "licensing_practice", "list_action", "reaction",
+        ],
+    },
 }
+# Bulk upserts (POST shipments/bulk/, purchase-orders/bulk/) take at most this many rows.
+API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=10_000)
 
 # --- Notifications (DESIGN §6) ------------------------------------------------------------
 ALERT_SCAN_MINUTES = env.int("ALERT_SCAN_MINUTES", default=15)

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
@@ -26,3 +27,71 @@ class ExternalRefModel(TimestampedModel):
 def unique_external_ref(name: str) -> models.UniqueConstraint:
     """The partial unique constraint behind upserts by ERP key (blank values may repeat)."""
     return models.UniqueConstraint(fields=["external_ref"], condition=~Q(external_ref=""), name=name)
+
+
+class ApiKey(models.Model):
+    """A key per ERP integration (DESIGN §7). Only a SHA-256 of the key is stored: the key is
+    shown once, at creation, and a leaked database does not leak usable keys."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    name = models.CharField(max_length=100, unique=True, help_text="The integration, e.g. 'sap-prod'.")
+    prefix = models.CharField(max_length=16, editable=False, help_text="The key's first characters, to recognise it.")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scope = models.CharField(max_length=5, choices=Scope.choices, default=Scope.READ)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Refreshed at most once a minute (core.api.keys.api_key_touch) so that use costs no write per request.
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def can_write(self) -> bool:
+        return self.scope == self.Scope.WRITE
+
+
+class IdempotencyRecord(models.Model):
+    """The first answer to a POST with an ``Idempotency-Key`` header, replayed for repeats.
+
+    ``response_status`` is 0 while the first request is still running. Kept at least 24 hours
+    (``core.api.idempotency.idempotency_records_purge``).
+    """
+
+    api_key = models.ForeignKey(ApiKey, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    key = models.CharField(max_length=255)
+    # method + path + SHA-256 of the body, hashed: a repeat must match it exactly.
+    fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(default=0)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "key"], condition=Q(api_key__isnull=False), name="idempotency_unique_per_api_key"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=Q(user__isnull=False), name="idempotency_unique_per_user"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key

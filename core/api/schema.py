@@ -1,0 +1,60 @@
+"""OpenAPI pieces shared by every resource: the error shape, the headers, error responses."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorItemSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. `required`, `overdraw`, `not_found`.")
+    detail = serializers.CharField(help_text="For people: what is wrong and how to fix it.")
+    attr = serializers.CharField(
+        allow_null=True,
+        help_text="The field: `lines[0].quantity`, bulk rows as `[3].lines[0].quantity`; null for the whole request.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=["validation_error", "client_error", "server_error"])
+    errors = ErrorItemSerializer(many=True)
+
+
+DESCRIPTIONS = {
+    400: "Bad input: every error names its field in `attr`.",
+    401: "No credentials, or an API key that is unknown or revoked.",
+    403: "The key's scope or the user's role does not allow this.",
+    404: "Not found (or a page past the end).",
+    409: "Conflicts with the current state (a refused transition, an over-draw, a duplicate key).",
+    412: "`If-Match` names an older version: fetch the resource again.",
+    422: "The `Idempotency-Key` was used with another request.",
+    429: "Too many requests for this key: see `Retry-After`.",
+}
+
+READ = (400, 401, 403, 404, 429)
+WRITE = (400, 401, 403, 404, 409, 412, 422, 429)
+
+
+def errors(*codes: int) -> dict[int, OpenApiResponse]:
+    return {code: OpenApiResponse(ErrorSerializer, description=DESCRIPTIONS[code]) for code in codes}
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="The ETag you read; the write answers 412 if the resource changed since.",
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description="Any unique string (a UUID): a repeat with the same key and body returns the first answer "
+    "and creates nothing; the same key with another body answers 422. Kept 24 hours.",
+)
+
+DELETED = OpenApiResponse(description="Deleted.")
+EXTERNAL_REF = OpenApiParameter(
+    "external_ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="The ERP's key for the record."
+)

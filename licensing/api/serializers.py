@@ -1,0 +1,316 @@
+"""Representations of DESIGN §7 for the licensing core. Output serializers render; input
+serializers validate and hand plain data (items resolved from their codes) to the services."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.fields import ExternalRefInputMixin, IdRelatedField, ItemCodeField
+from licensing import clock
+from licensing.models import (
+    ApplicationEvent,
+    ApplicationLine,
+    ApplicationStatus,
+    ControlledItem,
+    LicenceApplication,
+    LicenceKind,
+    PolicyEvent,
+    TimeLimitExemption,
+    TransportMode,
+    Unit,
+)
+from licensing.selectors import application_clock
+
+# Related models of other apps, resolved through the model (licensing imports no other app).
+_field = LicenceApplication._meta.get_field
+SUPPLIERS = _field("supplier").related_model._default_manager
+PURCHASE_ORDERS = _field("purchase_order").related_model._default_manager
+
+COUNTRY = r"^[A-Za-z]{2}$"
+
+
+class ClockContext:
+    """Today and the working calendar, loaded once per request (not once per row)."""
+
+    def __init__(self) -> None:
+        self._today = None
+        self._cal = None
+
+    @property
+    def today(self):
+        if self._today is None:
+            self._today = clock.today()
+        return self._today
+
+    @property
+    def cal(self) -> clock.WorkingCalendar:
+        if self._cal is None:
+            self._cal = clock.calendar()
+        return self._cal
+
+
+# --- Controlled items --------------------------------------------------------------------------
+
+
+class ControlledItemSerializer(serializers.ModelSerializer):
+    parent = serializers.CharField(
+        source="parent.code", read_only=True, allow_null=True, help_text="The control class."
+    )
+    elements = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ControlledItem
+        fields = [
+            "code",
+            "name",
+            "elements",
+            "form",
+            "hs_codes",
+            "control_code",
+            "announcement",
+            "controlled_since",
+            "licensing_required",
+            "parent",
+            "notes",
+            "created_at",
+            "updated_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_elements(self, obj: ControlledItem) -> list[str]:
+        return obj.element_list
+
+
+# --- Applications -------------------------------------------------------------------------------
+
+
+class ApplicationLineSerializer(serializers.ModelSerializer):
+    item = ItemCodeField()
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
+    unit = serializers.ChoiceField(choices=Unit.choices, default=Unit.KG)
+    value = serializers.DecimalField(
+        max_digits=18, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="USD")
+
+    class Meta:
+        model = ApplicationLine
+        fields = ["item", "quantity", "unit", "value", "currency"]
+
+
+class ApplicationEventSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.SerializerMethodField(help_text="A username, or `api:<key name>` for API clients.")
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ["id", "from_status", "to_status", "on", "note", "recorded_at", "recorded_by"]
+
+    def get_recorded_by(self, obj: ApplicationEvent) -> str:
+        return obj.recorded_by_label
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    """An application with its clock computed by licensing.selectors.application_clock, the
+    same code the UI and the alerts use (DESIGN §4.2)."""
+
+    lines = ApplicationLineSerializer(many=True, read_only=True)
+    events = ApplicationEventSerializer(many=True, read_only=True)
+    decision_due = serializers.SerializerMethodField()
+    decision_due_estimated = serializers.SerializerMethodField()
+    working_days_elapsed = serializers.SerializerMethodField()
+    working_days_remaining = serializers.SerializerMethodField()
+    overdue = serializers.SerializerMethodField()
+    clock_paused = serializers.SerializerMethodField(help_text="A supplement period is open: the due date moves out.")
+    exempt_reason = serializers.SerializerMethodField(help_text="Why no statutory limit applies, when none does.")
+    allowed_transitions = serializers.SerializerMethodField()
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = LicenceApplication
+        fields = [
+            "id",
+            "reference",
+            "external_ref",
+            "supplier",
+            "purchase_order",
+            "contract_number",
+            "end_user",
+            "end_use",
+            "destination_country",
+            "consignee",
+            "transport_mode",
+            "customs_port",
+            "kind",
+            "status",
+            "submitted_on",
+            "accepted_on",
+            "decided_on",
+            "closed_on",
+            "mofcom_number",
+            "time_limit_exemption",
+            "notes",
+            "lines",
+            "decision_due",
+            "decision_due_estimated",
+            "working_days_elapsed",
+            "working_days_remaining",
+            "overdue",
+            "clock_paused",
+            "exempt_reason",
+            "predicted_decision_p50",
+            "predicted_decision_p90",
+            "prediction_sample_size",
+            "allowed_transitions",
+            "events",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def _clock(self, obj: LicenceApplication) -> clock.Clock:
+        cached = getattr(obj, "_api_clock", None)
+        if cached is None:
+            ctx = self.context.get("clock") or ClockContext()
+            cached = application_clock(obj, today=ctx.today, cal=ctx.cal, events=list(obj.events.all()))
+            obj._api_clock = cached
+        return cached
+
+    @extend_schema_field(serializers.DateField(allow_null=True))
+    def get_decision_due(self, obj):
+        due = self._clock(obj).decision_due
+        return due.isoformat() if due else None
+
+    def get_decision_due_estimated(self, obj) -> bool:
+        return self._clock(obj).estimated
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_working_days_elapsed(self, obj):
+        return self._clock(obj).working_days_elapsed
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_working_days_remaining(self, obj):
+        return self._clock(obj).working_days_remaining
+
+    def get_overdue(self, obj) -> bool:
+        return self._clock(obj).overdue
+
+    def get_clock_paused(self, obj) -> bool:
+        return self._clock(obj).paused
+
+    def get_exempt_reason(self, obj) -> str:
+        return self._clock(obj).exempt_reason
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ApplicationStatus.choices)))
+    def get_allowed_transitions(self, obj) -> list[str]:
+        return list(obj.allowed_transitions)
+
+
+class LicenceLineInputSerializer(serializers.Serializer):
+    item = ItemCodeField()
+    approved_quantity = serializers.DecimalField(max_digits=18, decimal_places=3, min_value=Decimal("0.001"))
+    unit = serializers.ChoiceField(choices=Unit.choices, default=Unit.KG)
+
+
+class TransitionLicenceSerializer(serializers.Serializer):
+    """The licence an ``approved`` step records (DESIGN §4.1)."""
+
+    number = serializers.CharField(max_length=100)
+    valid_from = serializers.DateField(required=False, help_text="Defaults to the day of the step.")
+    valid_until = serializers.DateField()
+    kind = serializers.ChoiceField(choices=LicenceKind.choices, required=False)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    lines = LicenceLineInputSerializer(many=True, allow_empty=False)
+
+
+class TransitionSerializer(serializers.Serializer):
+    to = serializers.ChoiceField(choices=ApplicationStatus.choices)
+    on = serializers.DateField(help_text="The day the step happened (today or earlier, not before the last step).")
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+    licence = TransitionLicenceSerializer(required=False, help_text="Only with `approved`.")
+
+
+class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = LicenceApplication
+
+    """Create (optionally back-loading dated ``events``) or update an application's details."""
+
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    supplier = IdRelatedField(queryset=SUPPLIERS.all())
+    purchase_order = IdRelatedField(queryset=PURCHASE_ORDERS.all(), required=False, allow_null=True)
+    contract_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    end_user = serializers.CharField(max_length=300)
+    end_use = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    destination_country = serializers.RegexField(COUNTRY, help_text="ISO 3166 alpha-2.")
+    consignee = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, required=False, allow_blank=True)
+    customs_port = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=LicenceKind.choices, required=False)
+    mofcom_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    time_limit_exemption = serializers.ChoiceField(choices=TimeLimitExemption.choices, required=False, allow_blank=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    lines = ApplicationLineSerializer(many=True, required=False)
+    events = TransitionSerializer(
+        many=True, required=False, help_text="Create only: dated steps that back-load the history from draft."
+    )
+
+    def validate_destination_country(self, value: str) -> str:
+        return value.upper()
+
+    def validate(self, attrs: dict) -> dict:
+        po = attrs.get("purchase_order")
+        supplier = attrs.get("supplier") or getattr(self.instance, "supplier", None)
+        if po is not None and supplier is not None and po.supplier_id != supplier.pk:
+            raise serializers.ValidationError(
+                {"purchase_order": f"Purchase order {po} belongs to another supplier."}, code="wrong_supplier"
+            )
+        status = self.initial_data.get("status") if isinstance(self.initial_data, dict) else None
+        if status is not None and status != getattr(self.instance, "status", ApplicationStatus.DRAFT):
+            raise serializers.ValidationError(
+                {"status": "The status changes only through transition/ (or `events` at creation)."}, code="read_only"
+            )
+        if self.instance is not None and "events" in attrs:
+            raise serializers.ValidationError(
+                {"events": "Events back-load history at creation only; record new steps with transition/."},
+                code="create_only",
+            )
+        return attrs
+
+
+# --- Policy events --------------------------------------------------------------------------------
+
+
+class PolicyEventSerializer(serializers.ModelSerializer):
+    items = ItemCodeField(many=True, required=False, help_text="Item codes; omitted: from `elements`.")
+    lead_days = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=365),
+        required=False,
+        max_length=20,
+        help_text="Alert this many days before, e.g. [30, 7, 1].",
+    )
+    source_url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+
+    class Meta:
+        model = PolicyEvent
+        fields = [
+            "id",
+            "date",
+            "title",
+            "jurisdiction",
+            "kind",
+            "summary",
+            "elements",
+            "items",
+            "source_title",
+            "source_url",
+            "confidence",
+            "lead_days",
+            "is_reference",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "is_reference", "created_at", "updated_at"]
+        # (date, title) is checked by the service's full_clean; no per-field query here.
+        validators: list = []
