@@ -332,6 +332,8 @@ CELERY_BEAT_SCHEDULE.update(
         # predictions are dated from "today" and open supplement periods move them; a decision
         # also wakes this early (notifications.tasks.refresh_analytics_on_decision).
         "analytics-refresh": {"task": "notifications.analytics_refresh", "schedule": 60 * 60},
+        # Idempotency-Key answers are promised for 24 hours; older ones are purged daily.
+        "idempotency-purge": {"task": "notifications.tasks.purge_idempotency_records", "schedule": 24 * 60 * 60},
     }
 )
 

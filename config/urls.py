@@ -22,3 +22,7 @@ urlpatterns = [
     path("", include("notifications.urls")),
     path("", include("core.urls")),
 ]
+
+# JSON errors for /api/ paths that no route matches (DESIGN §7: one error shape for all errors).
+handler404 = "core.api.exceptions.not_found"
+handler500 = "core.api.exceptions.server_error"

@@ -17,6 +17,8 @@ from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 
+from core.api.idempotency import idempotency_records_purge
+
 from . import services
 
 # The analytics tasks are imported here so that Celery's autodiscovery (which imports
@@ -168,6 +170,12 @@ def send_digest(user_id: int) -> int:
         return 0
     services.digest_finish(user_id, token, ok=True)
     return len(deliveries)
+
+
+@shared_task
+def purge_idempotency_records() -> int:
+    """Forget Idempotency-Key answers older than the promised 24 hours (daily, from beat)."""
+    return idempotency_records_purge()
 
 
 def refresh_analytics_on_decision(*, event=None, **_kwargs) -> None:

@@ -16,7 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -164,3 +165,26 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         else:
             errors = [{"code": codes if isinstance(codes, str) else "error", "detail": str(detail), "attr": None}]
     return error_response(response.status_code, errors, headers)
+
+
+def _api_error(code: str, detail: str, status_code: int) -> JsonResponse:
+    return JsonResponse(
+        {"type": "client_error" if status_code < 500 else "server_error",
+         "errors": [{"code": code, "detail": detail, "attr": None}]},
+        status=status_code,
+    )
+
+
+def not_found(request, exception=None):
+    """handler404: the API's error shape for /api/ paths that match no route, Django's page
+    elsewhere (an ERP parsing JSON should never receive an HTML page)."""
+    if request.path.startswith("/api/"):
+        return _api_error("not_found", f"No API resource at {request.path}.", 404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: the error shape for /api/ paths, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        return _api_error("error", "A server error occurred.", 500)
+    return defaults.server_error(request)

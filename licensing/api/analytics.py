@@ -14,12 +14,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.roles import Role, has_role
+from core.api.permissions import ApiPermission
 
 from ..analytics import GROUPINGS, delay_stats
 from ..models import ApplicationLine, ApplicationStatus, LicenceApplication
@@ -45,13 +44,6 @@ class DelayFilter(django_filters.FilterSet):
         # EXISTS, not a join: an application with two lines of the item must count once.
         lines = ApplicationLine.objects.filter(application=OuterRef("pk"), item__code=value)
         return queryset.filter(Exists(lines))
-
-
-class IsViewer(BasePermission):
-    message = "You need a role (viewer or above) to see analytics."
-
-    def has_permission(self, request, view) -> bool:
-        return has_role(request.user, Role.VIEWER)
 
 
 class DelayGroupSerializer(serializers.Serializer):
@@ -86,7 +78,8 @@ class DelayAnalyticsSerializer(serializers.Serializer):
 class DelayAnalyticsView(APIView):
     """Acceptance-to-decision delays of decided applications, grouped."""
 
-    permission_classes = [IsAuthenticated, IsViewer]
+    # The shared rule: any valid API key (read scope suffices) or a person with a role.
+    permission_classes = [ApiPermission]
     # Declared so drf-spectacular documents the filters; get() applies the FilterSet itself.
     filter_backends = [DjangoFilterBackend]
     filterset_class = DelayFilter

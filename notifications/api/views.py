@@ -1,26 +1,18 @@
-"""API views: small on purpose, so the lead can switch their base classes to core/api's."""
+"""Alerts (read-only) and webhook endpoints over the shared API base (core.api.viewsets):
+the same keys, scopes, pagination, ETags, idempotency and error shape as every resource."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, viewsets
-from rest_framework.response import Response
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status
 
+from core.api.authentication import actor_of, api_key_of
+from core.api.permissions import ApiPermission
+from core.api.viewsets import ApiViewSet, CreateMixin, DestroyMixin, ListMixin, RetrieveMixin, UpdateMixin
 from core.roles import Role, has_role
 
 from .. import selectors, services
 from ..models import Alert, Kind, SubjectType, WebhookEndpoint
 from .serializers import AlertSerializer, WebhookEndpointCreatedSerializer, WebhookEndpointSerializer
-
-
-class HasRole(permissions.BasePermission):
-    role = Role.VIEWER
-
-    def has_permission(self, request, view) -> bool:
-        return has_role(request.user, self.role)
-
-
-class IsAdminRole(HasRole):
-    role = Role.ADMIN
 
 
 class AlertFilter(django_filters.FilterSet):
@@ -37,12 +29,11 @@ class AlertFilter(django_filters.FilterSet):
         fields = ["kind", "subject_type", "subject_id", "severity"]
 
 
-class AlertViewSet(viewsets.ReadOnlyModelViewSet):
+class AlertViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     """Alerts, newest first (read-only). Filters: kind, subject_type, subject_id, severity,
     created_since, due_from, due_to."""
 
     serializer_class = AlertSerializer
-    permission_classes = [permissions.IsAuthenticated, HasRole]
     filterset_class = AlertFilter
     ordering_fields = ["created_at", "due_on", "id"]
 
@@ -50,27 +41,40 @@ class AlertViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.alerts_for_api()
 
 
-class WebhookEndpointViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
-    mixins.DestroyModelMixin, viewsets.GenericViewSet,
-):
-    """Webhook endpoints (admins only). The create answer carries the secret, once."""
+class WebhookPermission(ApiPermission):
+    """API keys by scope, as everywhere; people only with the admin role, even to read, since
+    an endpoint's URL and event filter describe the company's integration."""
+
+    def has_permission(self, request, view) -> bool:
+        if not super().has_permission(request, view):
+            return False
+        if api_key_of(request) is None and not has_role(request.user, Role.ADMIN):
+            self.message = "This needs the admin role."
+            return False
+        return True
+
+
+@extend_schema_view(create=extend_schema(responses={201: WebhookEndpointCreatedSerializer}))
+class WebhookEndpointViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ApiViewSet):
+    """Webhook endpoints (admins and write keys). The create answer carries the secret, once."""
 
     serializer_class = WebhookEndpointSerializer
-    permission_classes = [permissions.IsAuthenticated, IsAdminRole]
-    queryset = WebhookEndpoint.objects.order_by("name", "id")
+    permission_classes = [WebhookPermission]
+    write_role = Role.ADMIN
     filterset_fields = ["active"]
+    ordering_fields = ["name", "id", "created_at", "updated_at"]
 
-    def perform_create(self, serializer):
-        serializer.instance = services.webhook_endpoint_save(actor=self.request.user, **serializer.validated_data)
+    def get_queryset(self):
+        return WebhookEndpoint.objects.order_by("name", "id")
 
-    def perform_update(self, serializer):
-        serializer.instance = services.webhook_endpoint_save(endpoint=serializer.instance,
-                                                             **serializer.validated_data)
+    def perform_create(self, data):
+        return services.webhook_endpoint_save(actor=actor_of(self.request), **data)
 
-    @extend_schema(responses={201: WebhookEndpointCreatedSerializer})
+    def perform_update(self, instance, data):
+        return services.webhook_endpoint_save(endpoint=instance, actor=actor_of(self.request), **data)
+
     def create(self, request, *args, **kwargs):
-        response = super().create(request, *args, **kwargs)
-        endpoint = WebhookEndpoint.objects.get(pk=response.data["id"])
-        return Response({**response.data, "secret": endpoint.secret}, status=response.status_code,
-                        headers=response.headers)
+        endpoint = self.perform_create(self.validated())
+        response = self.represent(self.refetch(endpoint), status_code=status.HTTP_201_CREATED)
+        response.data = {**response.data, "secret": endpoint.secret}
+        return response

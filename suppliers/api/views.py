@@ -184,10 +184,8 @@ class ShipmentViewSet(
         return self._save(instance, data)
 
     def perform_destroy(self, instance):
-        licence_id = instance.licence_id
-        instance.delete()
-        if licence_id:
-            bulk.licences_refresh_status({licence_id})
+        # The service gives the drawn balance back and re-activates an exhausted licence.
+        services.shipment_delete(shipment=instance, actor=actor_of(self.request))
 
     @action(detail=False, methods=["post"], throttle_classes=[ApiThrottle, BulkThrottle])
     def bulk(self, request):
