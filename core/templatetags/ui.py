@@ -94,14 +94,15 @@ def hbar_chart(rows, *, label: str = "label", value: str = "value", href: str = 
         get = row.get if isinstance(row, dict) else (lambda name, default=None, r=row: getattr(r, name, default))
         data.append({"label": str(get(label, "")), "value": get(value, 0), "href": get(href, "") or ""})
     top = max((_num(d["value"]) for d in data), default=0) or 1
-    bar_h, gap, label_w, width = 22, 10, 180, 640
+    bar_h, gap, label_w, width = 20, 8, 230, 900
+    track_w = width - label_w - 60  # room on the right for the value
     for i, d in enumerate(data):
         d["y"] = i * (bar_h + gap)
-        d["w"] = round((width - label_w - 60) * _num(d["value"]) / top, 1)
+        d["w"] = round(track_w * _num(d["value"]) / top, 1)
         d["text_y"] = d["y"] + bar_h / 2 + 4
         d["value_x"] = label_w + d["w"] + 8
     return {
-        "data": data, "unit": unit, "note": note, "bar_h": bar_h, "label_w": label_w, "width": width,
+        "data": data, "unit": unit, "note": note, "bar_h": bar_h, "label_w": label_w, "width": width, "track_w": track_w,
         "height": max(len(data) * (bar_h + gap) - gap, bar_h),
     }
 

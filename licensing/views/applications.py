@@ -93,9 +93,12 @@ def _detail_context(request: HttpRequest, app: LicenceApplication, **forms) -> d
     if can_edit and app.allowed_transitions and "transition_form" not in forms:
         items = ItemChoices()
         forms["transition_form"] = TransitionForm(application=app, initial={"on": clock.today()})
-        forms["licence_form"] = ApprovedLicenceForm(prefix="licence", initial={"valid_from": clock.today()})
+        # The licence part is optional (only for "approved"): no browser-side "required".
+        forms["licence_form"] = ApprovedLicenceForm(
+            prefix="licence", initial={"valid_from": clock.today()}, use_required_attribute=False
+        )
         forms["licence_lines"] = LicenceLineFormSet(
-            prefix="licence_lines", form_kwargs={"items": items},
+            prefix="licence_lines", form_kwargs={"items": items, "use_required_attribute": False},
             initial=[{"item": line.item_id, "approved_quantity": line.quantity, "unit": line.unit} for line in app_lines],
         )
     return {
@@ -138,8 +141,10 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect(app_url(app))
     items = ItemChoices()
     form = TransitionForm(request.POST, application=app)
-    licence_form = ApprovedLicenceForm(request.POST, prefix="licence")
-    licence_lines = LicenceLineFormSet(request.POST, prefix="licence_lines", form_kwargs={"items": items})
+    licence_form = ApprovedLicenceForm(request.POST, prefix="licence", use_required_attribute=False)
+    licence_lines = LicenceLineFormSet(
+        request.POST, prefix="licence_lines", form_kwargs={"items": items, "use_required_attribute": False}
+    )
     with_licence = request.POST.get("to") == ApplicationStatus.APPROVED and request.POST.get("record_licence")
     valid = form.is_valid() and (not with_licence or (licence_form.is_valid() and licence_lines.is_valid()))
     if valid:
