@@ -67,7 +67,9 @@ def export_csv(rows: Iterable[Any], columns: Sequence[Column], filename: str) ->
     return response
 
 
-def export_xlsx(rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export") -> HttpResponse:
+def export_xlsx(
+    rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export"
+) -> HttpResponse:
     """One sheet with a bold, frozen header row and an autofilter."""
     wb = Workbook(write_only=False)
     ws = wb.active

@@ -10,9 +10,9 @@ a preview was asked for: all or nothing.
 from __future__ import annotations
 
 import csv
-import re
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any

@@ -104,7 +104,7 @@ def apply_errors(
         target, name = form, key
         for prefix, other in prefixed.items():
             if key.startswith(prefix):
-                target, name = other, key[len(prefix):]
+                target, name = other, key[len(prefix) :]
         match = _INDEXED.match(name)
         if match and match["path"] in formsets:
             forms = formsets[match["path"]].forms
@@ -122,4 +122,3 @@ def apply_errors(
             target.add_error(None, texts)
         else:
             target.add_error(None, [f"{name.replace('_', ' ')}: {t}" for t in texts])
-

@@ -50,7 +50,9 @@ def document_validate(file: UploadedFile) -> tuple[str, str]:
         raise field_error("file", "The file is empty.", code="empty")
     if file.size > limit:
         raise field_error(
-            "file", f"The file is {file.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB.", code="too_large"
+            "file",
+            f"The file is {file.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB.",
+            code="too_large",
         )
     file.seek(0)
     head = file.read(16)
@@ -89,9 +91,17 @@ def document_attach(
     original = (file.name or f"document.{suffix}").replace("\\", "/").rsplit("/", 1)[-1][:255]
     file.name = f"upload.{suffix}"  # the stored name's suffix follows the content, not the claim
     document = Document(
-        application=application, licence=licence, shipment=shipment, kind=kind, file=file,
-        original_name=original, content_type=content_type, size=file.size, valid_until=valid_until,
-        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None, uploaded_at=timezone.now(),
+        application=application,
+        licence=licence,
+        shipment=shipment,
+        kind=kind,
+        file=file,
+        original_name=original,
+        content_type=content_type,
+        size=file.size,
+        valid_until=valid_until,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_at=timezone.now(),
     )
     document._history_user = document.uploaded_by
     document.full_clean()

@@ -66,9 +66,21 @@ class ApplicationForm(forms.ModelForm):
     class Meta:
         model = LicenceApplication
         fields = [
-            "supplier", "purchase_order", "kind", "end_user", "end_use", "destination_country", "consignee",
-            "transport_mode", "customs_port", "contract_number", "mofcom_number", "time_limit_exemption",
-            "owner", "external_ref", "notes",
+            "supplier",
+            "purchase_order",
+            "kind",
+            "end_user",
+            "end_use",
+            "destination_country",
+            "consignee",
+            "transport_mode",
+            "customs_port",
+            "contract_number",
+            "mofcom_number",
+            "time_limit_exemption",
+            "owner",
+            "external_ref",
+            "notes",
         ]
         widgets = {"end_use": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 3})}
 
@@ -83,9 +95,7 @@ class TransitionForm(forms.Form):
     to = forms.ChoiceField(label="Move to")
     on = forms.DateField(label="Date it happened", widget=DATE)
     note = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    record_licence = forms.BooleanField(
-        required=False, label="Record the licence now (approved only)", initial=True
-    )
+    record_licence = forms.BooleanField(required=False, label="Record the licence now (approved only)", initial=True)
 
     def __init__(self, *args, application: LicenceApplication, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -134,8 +144,16 @@ class PolicyEventForm(forms.ModelForm):
     class Meta:
         model = PolicyEvent
         fields = [
-            "date", "title", "jurisdiction", "kind", "confidence", "elements", "summary", "source_title",
-            "source_url", "lead_days",
+            "date",
+            "title",
+            "jurisdiction",
+            "kind",
+            "confidence",
+            "elements",
+            "summary",
+            "source_title",
+            "source_url",
+            "lead_days",
         ]
         widgets = {"date": DATE, "summary": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"elements": "Element symbols separated by spaces (e.g. Dy Tb); empty means all items."}

@@ -23,8 +23,18 @@ class ServiceModelForm(forms.ModelForm):
 class SupplierForm(ServiceModelForm):
     class Meta:
         model = Supplier
-        fields = ["name", "local_name", "country", "uscc", "contact_name", "contact_email", "phone", "active",
-                  "external_ref", "notes"]
+        fields = [
+            "name",
+            "local_name",
+            "country",
+            "uscc",
+            "contact_name",
+            "contact_email",
+            "phone",
+            "active",
+            "external_ref",
+            "notes",
+        ]
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -53,27 +63,48 @@ ShipmentLineFormSet = formset_factory(ShipmentLineForm, extra=1, can_delete=True
 
 class ShipmentForm(ServiceModelForm):
     licence = forms.ModelChoiceField(
-        queryset=Licence.objects.none(), required=False, empty_label="No licence yet (one is suggested)",
+        queryset=Licence.objects.none(),
+        required=False,
+        empty_label="No licence yet (one is suggested)",
         help_text="The licence this shipment draws down.",
     )
     force = forms.BooleanField(
-        required=False, label="Force the over-draw (compliance)",
+        required=False,
+        label="Force the over-draw (compliance)",
         help_text="Allow this shipment to draw the licence below zero; the note is recorded.",
     )
-    override_note = forms.CharField(required=False, label="Why the over-draw is allowed", widget=forms.Textarea(attrs={"rows": 2}))
+    override_note = forms.CharField(
+        required=False, label="Why the over-draw is allowed", widget=forms.Textarea(attrs={"rows": 2})
+    )
 
     class Meta:
         model = Shipment
-        fields = ["reference", "supplier", "purchase_order", "status", "transport_mode", "planned_ship_date",
-                  "actual_ship_date", "eta", "arrived_on", "held_on", "external_ref", "notes"]
+        fields = [
+            "reference",
+            "supplier",
+            "purchase_order",
+            "status",
+            "transport_mode",
+            "planned_ship_date",
+            "actual_ship_date",
+            "eta",
+            "arrived_on",
+            "held_on",
+            "external_ref",
+            "notes",
+        ]
         widgets = {name: DATE for name in ("planned_ship_date", "actual_ship_date", "eta", "arrived_on", "held_on")} | {
             "notes": forms.Textarea(attrs={"rows": 2})
         }
 
     def __init__(self, *args, can_force: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["licence"].queryset = Licence.objects.exclude(status=LicenceStatus.REVOKED).select_related("supplier")
-        self.fields["licence"].label_from_instance = lambda lic: f"{lic.number} · {lic.supplier.name} · until {lic.valid_until:%d %b %Y}"
+        self.fields["licence"].queryset = Licence.objects.exclude(status=LicenceStatus.REVOKED).select_related(
+            "supplier"
+        )
+        self.fields["licence"].label_from_instance = lambda lic: (
+            f"{lic.number} · {lic.supplier.name} · until {lic.valid_until:%d %b %Y}"
+        )
         if self.instance.pk:
             self.initial.setdefault("licence", self.instance.licence_id)
         if not can_force:

@@ -19,12 +19,30 @@ register = template.Library()
 
 # Status value -> badge tone; anything unknown is neutral.
 TONES = {
-    "draft": "muted", "documents_pending": "info", "submitted": "info", "accepted": "primary",
-    "supplement_requested": "warning", "approved": "success", "rejected": "danger", "withdrawn": "muted",
-    "active": "success", "exhausted": "muted", "expired": "danger", "revoked": "danger",
-    "planned": "muted", "booked": "info", "in_transit": "primary", "at_customs": "warning", "held": "danger",
-    "delivered": "success", "cancelled": "muted", "open": "primary", "closed": "muted",
-    "high": "success", "medium": "warning", "low": "danger",
+    "draft": "muted",
+    "documents_pending": "info",
+    "submitted": "info",
+    "accepted": "primary",
+    "supplement_requested": "warning",
+    "approved": "success",
+    "rejected": "danger",
+    "withdrawn": "muted",
+    "active": "success",
+    "exhausted": "muted",
+    "expired": "danger",
+    "revoked": "danger",
+    "planned": "muted",
+    "booked": "info",
+    "in_transit": "primary",
+    "at_customs": "warning",
+    "held": "danger",
+    "delivered": "success",
+    "cancelled": "muted",
+    "open": "primary",
+    "closed": "muted",
+    "high": "success",
+    "medium": "warning",
+    "low": "danger",
 }
 
 
@@ -102,7 +120,13 @@ def hbar_chart(rows, *, label: str = "label", value: str = "value", href: str = 
         d["text_y"] = d["y"] + bar_h / 2 + 4
         d["value_x"] = label_w + d["w"] + 8
     return {
-        "data": data, "unit": unit, "note": note, "bar_h": bar_h, "label_w": label_w, "width": width, "track_w": track_w,
+        "data": data,
+        "unit": unit,
+        "note": note,
+        "bar_h": bar_h,
+        "label_w": label_w,
+        "width": width,
+        "track_w": track_w,
         "height": max(len(data) * (bar_h + gap) - gap, bar_h),
     }
 
@@ -115,8 +139,14 @@ def balance_bar(approved, used, reserved, unit: str = "") -> dict:
     reserved_w = max(0.0, min(100.0 - used_w, 100 * _num(reserved) / total))
     over = _num(used) + _num(reserved) > _num(approved)
     return {
-        "used_w": round(used_w, 2), "reserved_w": round(reserved_w, 2), "reserved_x": round(used_w, 2),
-        "approved": approved, "used": used, "reserved": reserved, "unit": unit, "over": over,
+        "used_w": round(used_w, 2),
+        "reserved_w": round(reserved_w, 2),
+        "reserved_x": round(used_w, 2),
+        "approved": approved,
+        "used": used,
+        "reserved": reserved,
+        "unit": unit,
+        "over": over,
         "balance": Decimal(approved or 0) - Decimal(used or 0) - Decimal(reserved or 0),
         "share_left": round(max(0.0, 100 - used_w - reserved_w)),
     }

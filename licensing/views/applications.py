@@ -69,8 +69,12 @@ APPLICATION_LIST = ListSpec(
     template="licensing/application_list.html",
     filterset_class=ApplicationFilter,
     sorts={
-        "reference": ["reference"], "supplier": ["supplier__name"], "status": ["status"],
-        "due": ["decision_due"], "accepted": ["accepted_on"], "updated": ["updated_at"],
+        "reference": ["reference"],
+        "supplier": ["supplier__name"],
+        "status": ["status"],
+        "due": ["decision_due"],
+        "accepted": ["accepted_on"],
+        "updated": ["updated_at"],
     },
     default_sort="-updated",
     columns=APPLICATION_COLUMNS,
@@ -98,8 +102,11 @@ def _detail_context(request: HttpRequest, app: LicenceApplication, **forms) -> d
             prefix="licence", initial={"valid_from": clock.today()}, use_required_attribute=False
         )
         forms["licence_lines"] = LicenceLineFormSet(
-            prefix="licence_lines", form_kwargs={"items": items, "use_required_attribute": False},
-            initial=[{"item": line.item_id, "approved_quantity": line.quantity, "unit": line.unit} for line in app_lines],
+            prefix="licence_lines",
+            form_kwargs={"items": items, "use_required_attribute": False},
+            initial=[
+                {"item": line.item_id, "approved_quantity": line.quantity, "unit": line.unit} for line in app_lines
+            ],
         )
     return {
         "app": app,
@@ -153,8 +160,12 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
             licence = {**licence_form.cleaned_data, "lines": lines_data(licence_lines)}
         try:
             services.application_transition(
-                application=app, to=form.cleaned_data["to"], on=form.cleaned_data["on"],
-                note=form.cleaned_data["note"], licence=licence, actor=request.user,
+                application=app,
+                to=form.cleaned_data["to"],
+                on=form.cleaned_data["on"],
+                note=form.cleaned_data["note"],
+                licence=licence,
+                actor=request.user,
             )
         except ValidationError as exc:
             apply_errors(exc, form, formsets={"licence.lines": licence_lines}, prefixed={"licence.": licence_form})
@@ -165,9 +176,7 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
                 response["HX-Redirect"] = app_url(app)
                 return response
             return redirect(app_url(app))
-    ctx = _detail_context(
-        request, app, transition_form=form, licence_form=licence_form, licence_lines=licence_lines
-    )
+    ctx = _detail_context(request, app, transition_form=form, licence_form=licence_form, licence_lines=licence_lines)
     if request.htmx:
         return render(request, "licensing/application_detail.html#workflow", ctx, status=422)
     return render(request, "licensing/application_detail.html", ctx, status=422)
@@ -180,12 +189,24 @@ def app_url(app: LicenceApplication) -> str:
 def _edit(request: HttpRequest, app: LicenceApplication | None) -> HttpResponse:
     items = ItemChoices()
     initial_lines = (
-        [{"item": line.item_id, "quantity": line.quantity, "unit": line.unit, "value": line.value,
-          "currency": line.currency} for line in app.lines.all()] if app else []
+        [
+            {
+                "item": line.item_id,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "value": line.value,
+                "currency": line.currency,
+            }
+            for line in app.lines.all()
+        ]
+        if app
+        else []
     )
     if request.method == "POST":
         form = ApplicationForm(request.POST, instance=app)
-        lines = ApplicationLineFormSet(request.POST, prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
+        lines = ApplicationLineFormSet(
+            request.POST, prefix="lines", form_kwargs={"items": items}, initial=initial_lines
+        )
         if form.is_valid() and lines.is_valid():
             fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
             try:

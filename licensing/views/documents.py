@@ -26,8 +26,11 @@ def document_upload(request: HttpRequest, *, back: str, **target) -> HttpRespons
         return redirect(back)
     try:
         document = document_attach(
-            file=form.cleaned_data["file"], kind=form.cleaned_data["kind"],
-            valid_until=form.cleaned_data["valid_until"], actor=request.user, **target,
+            file=form.cleaned_data["file"],
+            kind=form.cleaned_data["kind"],
+            valid_until=form.cleaned_data["valid_until"],
+            actor=request.user,
+            **target,
         )
     except ValidationError as exc:
         for messages_ in exc.message_dict.values():

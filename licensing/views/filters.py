@@ -23,7 +23,9 @@ def _suppliers(request):
 class ApplicationFilter(df.FilterSet):
     q = df.CharFilter(label="Search", method="search", widget=SEARCH)
     status = df.ChoiceFilter(
-        label="Status", method="by_status", empty_label="Any status",
+        label="Status",
+        method="by_status",
+        empty_label="Any status",
         choices=[("open", "All open"), *ApplicationStatus.choices],
     )
     supplier = df.ModelChoiceFilter(label="Supplier", queryset=_suppliers, empty_label="Any supplier")
@@ -42,8 +44,12 @@ class ApplicationFilter(df.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(reference__icontains=value) | Q(end_user__icontains=value) | Q(supplier__name__icontains=value)
-            | Q(mofcom_number__icontains=value) | Q(external_ref__icontains=value) | Q(contract_number__icontains=value)
+            Q(reference__icontains=value)
+            | Q(end_user__icontains=value)
+            | Q(supplier__name__icontains=value)
+            | Q(mofcom_number__icontains=value)
+            | Q(external_ref__icontains=value)
+            | Q(contract_number__icontains=value)
         )
 
     def by_status(self, queryset, name, value):

@@ -70,9 +70,14 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
         request,
         "licensing/policy_month.html",
         {
-            "first": first, "today": today, "view": "month", "upcoming": upcoming,
+            "first": first,
+            "today": today,
+            "view": "month",
+            "upcoming": upcoming,
             "weeks": [[(day, by_day.get(day, [])) for day in week] for week in weeks],
-            "prev_month": f"{prev_month:%Y-%m}", "next_month": f"{next_month:%Y-%m}", "this_month": f"{today:%Y-%m}",
+            "prev_month": f"{prev_month:%Y-%m}",
+            "next_month": f"{next_month:%Y-%m}",
+            "this_month": f"{today:%Y-%m}",
             "dows": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
         },
     )

@@ -26,7 +26,6 @@ EXPIRING_DAYS = 30
 TOP = 6  # rows shown per card; the count links to all of them
 
 
-
 @role_required(Role.VIEWER)
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = clock.today()
@@ -39,7 +38,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     due_qs = running.filter(decision_due__gte=today, decision_due__lte=soon).order_by("decision_due", "id")
     expiring_qs = (
         Licence.objects.filter(
-            status=LicenceStatus.ACTIVE, valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS)
+            status=LicenceStatus.ACTIVE,
+            valid_until__gte=today,
+            valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
         )
         .filter(has_balance())
         .select_related("supplier")
@@ -71,8 +72,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for event in policy:
         event.ui_days_away = (event.date - today).days
     open_counts = LicenceApplication.objects.aggregate(
-        open=Count("id", filter=~Q(status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED,
-                                              ApplicationStatus.WITHDRAWN])),
+        open=Count(
+            "id",
+            filter=~Q(status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN]),
+        ),
         running=Count("id", filter=Q(status__in=CLOCK_STATUSES)),
     )
     # Approval delays by supplier: the average of the clock's own count for decided applications.
@@ -86,9 +89,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         request,
         "suppliers/dashboard.html",
         {
-            "today": today, "soon": soon, "counts": counts, "overdue": overdue, "due_soon": due_soon,
-            "expiring": expiring, "shipments": shipments, "purchase_orders": list(po_qs[:TOP]), "policy": policy,
-            "open_counts": open_counts, "chart": chart, "due_days": DUE_SOON_WORKING_DAYS,
-            "expiring_days": EXPIRING_DAYS, "held": ShipmentStatus.HELD,
+            "today": today,
+            "soon": soon,
+            "counts": counts,
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "expiring": expiring,
+            "shipments": shipments,
+            "purchase_orders": list(po_qs[:TOP]),
+            "policy": policy,
+            "open_counts": open_counts,
+            "chart": chart,
+            "due_days": DUE_SOON_WORKING_DAYS,
+            "expiring_days": EXPIRING_DAYS,
+            "held": ShipmentStatus.HELD,
         },
     )

@@ -28,7 +28,8 @@ def shipments_at_risk_q(today: dt.date) -> Q:
     late = Q(status__in=list(PENDING_STATUSES), eta__lt=today)
     held = Q(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
     after_expiry = Q(
-        status__in=[ShipmentStatus.PLANNED, ShipmentStatus.BOOKED], licence__isnull=False,
+        status__in=[ShipmentStatus.PLANNED, ShipmentStatus.BOOKED],
+        licence__isnull=False,
         planned_ship_date__gt=F("licence__valid_until"),
     )
     return late | held | after_expiry
@@ -42,8 +43,12 @@ def has_balance():
 
 class SupplierFilter(df.FilterSet):
     q = df.CharFilter(label="Search", method="search", widget=SEARCH)
-    country = df.CharFilter(label="Country", lookup_expr="iexact", widget=forms.TextInput(attrs={"size": 3, "placeholder": "CN"}))
-    active = df.BooleanFilter(label="Active", widget=forms.Select(choices=[("", "Any"), ("true", "Active"), ("false", "Inactive")]))
+    country = df.CharFilter(
+        label="Country", lookup_expr="iexact", widget=forms.TextInput(attrs={"size": 3, "placeholder": "CN"})
+    )
+    active = df.BooleanFilter(
+        label="Active", widget=forms.Select(choices=[("", "Any"), ("true", "Active"), ("false", "Inactive")])
+    )
 
     class Meta:
         model = Supplier
@@ -54,8 +59,11 @@ class SupplierFilter(df.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(name__icontains=value) | Q(local_name__icontains=value) | Q(uscc__icontains=value)
-            | Q(external_ref__icontains=value) | Q(contact_name__icontains=value)
+            Q(name__icontains=value)
+            | Q(local_name__icontains=value)
+            | Q(uscc__icontains=value)
+            | Q(external_ref__icontains=value)
+            | Q(contact_name__icontains=value)
         )
 
 
@@ -75,7 +83,9 @@ class PurchaseOrderFilter(df.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__icontains=value) | Q(external_ref__icontains=value) | Q(supplier__name__icontains=value))
+        return queryset.filter(
+            Q(number__icontains=value) | Q(external_ref__icontains=value) | Q(supplier__name__icontains=value)
+        )
 
     def by_at_risk(self, queryset, name, value):
         return queryset.filter(at_risk=True, status=PurchaseOrder.Status.OPEN) if value else queryset
@@ -99,8 +109,11 @@ class ShipmentFilter(df.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(reference__icontains=value) | Q(external_ref__icontains=value) | Q(supplier__name__icontains=value)
-            | Q(licence__number__icontains=value) | Q(purchase_order__number__icontains=value)
+            Q(reference__icontains=value)
+            | Q(external_ref__icontains=value)
+            | Q(supplier__name__icontains=value)
+            | Q(licence__number__icontains=value)
+            | Q(purchase_order__number__icontains=value)
         )
 
     def by_at_risk(self, queryset, name, value):
@@ -125,7 +138,9 @@ class LicenceFilter(df.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(Q(number__icontains=value) | Q(external_ref__icontains=value) | Q(supplier__name__icontains=value))
+        return queryset.filter(
+            Q(number__icontains=value) | Q(external_ref__icontains=value) | Q(supplier__name__icontains=value)
+        )
 
     def by_expiring(self, queryset, name, value):
         if value is None:

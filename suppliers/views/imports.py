@@ -94,7 +94,9 @@ class Parser:
             self.fail(row, column, f"“{row.get(column)}” is not a number.")
             return None
         if number <= 0:
-            self.fail(row, column, "Give a quantity greater than zero." if column == "quantity" else "Must be positive.")
+            self.fail(
+                row, column, "Give a quantity greater than zero." if column == "quantity" else "Must be positive."
+            )
         return number
 
     def choice(self, row: Row, column: str, choices, default: str = "") -> str:
@@ -163,7 +165,10 @@ def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowE
     look = Lookups(rows)
     p = Parser()
     groups, records = [], []
-    existing = {s.external_ref: s for s in Shipment.objects.filter(external_ref__in={r.get("external_ref") for r in rows} - {""})}
+    existing = {
+        s.external_ref: s
+        for s in Shipment.objects.filter(external_ref__in={r.get("external_ref") for r in rows} - {""})
+    }
     for group in _group(rows, lambda r: r.get("external_ref") or r.get("reference")):
         first = group[0]
         before = len(p.errors)
@@ -183,18 +188,28 @@ def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowE
         licence = p.lookup(first, "licence", look.licences, "licence", lower=False) if first.get("licence") else None
         lines = _lines(p, group, look)
         shipment = existing.get(fields["external_ref"]) if fields["external_ref"] else None
-        records.append({
-            "row": first.number, "key": fields["reference"], "action": "update" if shipment else "create",
-            "supplier": fields["supplier"], "licence": licence, "status": fields["status"],
-            "date": fields["planned_ship_date"], "lines": lines,
-        })
+        records.append(
+            {
+                "row": first.number,
+                "key": fields["reference"],
+                "action": "update" if shipment else "create",
+                "supplier": fields["supplier"],
+                "licence": licence,
+                "status": fields["status"],
+                "date": fields["planned_ship_date"],
+                "lines": lines,
+            }
+        )
         if len(p.errors) > before:
             continue  # bad cells: the service is not called for this record
 
         def call(shipment=shipment, fields=fields, lines=lines, licence=licence):
             services.shipment_save(
-                shipment=shipment, lines=lines, licence=licence or False,  # False: keep, or suggest
-                actor=actor, **fields,
+                shipment=shipment,
+                lines=lines,
+                licence=licence or False,  # False: keep, or suggest
+                actor=actor,
+                **fields,
             )
 
         groups.append((group, call))
@@ -237,10 +252,17 @@ def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], lis
             p.fail(first, "order_date", "This value is required.")
         lines = _lines(p, group, look, extra=("unit_price",))
         po = look.orders.get(fields["number"])
-        records.append({
-            "row": first.number, "key": fields["number"], "action": "update" if po else "create",
-            "supplier": fields["supplier"], "status": fields["status"], "date": fields["needed_by"], "lines": lines,
-        })
+        records.append(
+            {
+                "row": first.number,
+                "key": fields["number"],
+                "action": "update" if po else "create",
+                "supplier": fields["supplier"],
+                "status": fields["status"],
+                "date": fields["needed_by"],
+                "lines": lines,
+            }
+        )
         if len(p.errors) > before:
             continue
 
@@ -254,7 +276,10 @@ def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], lis
 KINDS = {
     "shipments": {"columns": SHIPMENT_COLUMNS, "build": shipment_groups, "title": "shipments", "back": "/shipments/"},
     "purchase-orders": {
-        "columns": PO_COLUMNS, "build": purchase_order_groups, "title": "purchase orders", "back": "/purchase-orders/",
+        "columns": PO_COLUMNS,
+        "build": purchase_order_groups,
+        "title": "purchase orders",
+        "back": "/purchase-orders/",
     },
 }
 

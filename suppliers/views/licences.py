@@ -26,8 +26,8 @@ from .filters import LicenceFilter
 
 def _lines_text(licence: Licence) -> str:
     return "; ".join(
-        f"{line.item.code}: {line.approved_quantity.normalize():f} approved, {line.drawn_quantity.normalize():f} drawn, "
-        f"{line.balance.normalize():f} left ({line.unit})"
+        f"{line.item.code}: {line.approved_quantity.normalize():f} approved, "
+        f"{line.drawn_quantity.normalize():f} drawn, {line.balance.normalize():f} left ({line.unit})"
         for line in licence.lines.all()
     )
 
@@ -68,7 +68,9 @@ def licence_list(request: HttpRequest) -> HttpResponse:
 
 def _licence(pk: int) -> Licence:
     return get_object_or_404(
-        licences_with_lines().prefetch_related(Prefetch("documents", queryset=Document.objects.select_related("uploaded_by"))),
+        licences_with_lines().prefetch_related(
+            Prefetch("documents", queryset=Document.objects.select_related("uploaded_by"))
+        ),
         pk=pk,
     )
 
@@ -134,7 +136,8 @@ def licence_create(request: HttpRequest) -> HttpResponse:
         if app:
             initial = {"application": app.pk, "supplier": app.supplier_id, "kind": app.kind}
             line_initial = [
-                {"item": line.item_id, "approved_quantity": line.quantity, "unit": line.unit} for line in app.lines.all()
+                {"item": line.item_id, "approved_quantity": line.quantity, "unit": line.unit}
+                for line in app.lines.all()
             ]
         form = LicenceForm(initial=initial, **kwargs)
         lines = LicenceLineFormSet(prefix="lines", form_kwargs={"items": items}, initial=line_initial)
@@ -163,10 +166,12 @@ def licence_edit(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         form = LicenceEditForm(
             initial={
-                "number": licence.number, "kind": licence.kind, "valid_from": licence.valid_from,
-                "valid_until": licence.valid_until, "notes": licence.notes,
+                "number": licence.number,
+                "kind": licence.kind,
+                "valid_from": licence.valid_from,
+                "valid_until": licence.valid_until,
+                "notes": licence.notes,
                 "status": "revoked" if licence.status == "revoked" else "active",
             }
         )
     return render(request, "suppliers/licence_form.html", {"form": form, "licence": licence})
-

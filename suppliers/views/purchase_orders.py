@@ -29,8 +29,11 @@ PO_LIST = ListSpec(
     template="suppliers/purchase_order_list.html",
     filterset_class=PurchaseOrderFilter,
     sorts={
-        "number": ["number"], "supplier": ["supplier__name"], "ordered": ["order_date"],
-        "needed": ["needed_by"], "status": ["status"],
+        "number": ["number"],
+        "supplier": ["supplier__name"],
+        "ordered": ["order_date"],
+        "needed": ["needed_by"],
+        "status": ["status"],
     },
     default_sort="-ordered",
     columns=[
@@ -79,12 +82,24 @@ def purchase_order_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _edit(request: HttpRequest, po: PurchaseOrder | None) -> HttpResponse:
     items = ItemChoices()
     initial_lines = (
-        [{"item": line.item_id, "quantity": line.quantity, "unit": line.unit, "unit_price": line.unit_price,
-          "currency": line.currency} for line in po.lines.all()] if po else []
+        [
+            {
+                "item": line.item_id,
+                "quantity": line.quantity,
+                "unit": line.unit,
+                "unit_price": line.unit_price,
+                "currency": line.currency,
+            }
+            for line in po.lines.all()
+        ]
+        if po
+        else []
     )
     if request.method == "POST":
         form = PurchaseOrderForm(request.POST, instance=po)
-        lines = PurchaseOrderLineFormSet(request.POST, prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
+        lines = PurchaseOrderLineFormSet(
+            request.POST, prefix="lines", form_kwargs={"items": items}, initial=initial_lines
+        )
         if form.is_valid() and lines.is_valid():
             fields = {name: form.cleaned_data[name] for name in PurchaseOrderForm.Meta.fields}
             try:

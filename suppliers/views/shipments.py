@@ -58,8 +58,11 @@ SHIPMENT_LIST = ListSpec(
     template="suppliers/shipment_list.html",
     filterset_class=ShipmentFilter,
     sorts={
-        "reference": ["reference"], "supplier": ["supplier__name"], "status": ["status"],
-        "etd": ["planned_ship_date"], "eta": ["eta"],
+        "reference": ["reference"],
+        "supplier": ["supplier__name"],
+        "status": ["status"],
+        "etd": ["planned_ship_date"],
+        "eta": ["eta"],
     },
     default_sort="-etd",
     columns=SHIPMENT_COLUMNS,
@@ -77,9 +80,9 @@ def shipment_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.VIEWER)
 def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     shipment = get_object_or_404(
-        shipments_for_display().select_related("override_by").prefetch_related(
-            Prefetch("documents", queryset=Document.objects.select_related("uploaded_by"))
-        ),
+        shipments_for_display()
+        .select_related("override_by")
+        .prefetch_related(Prefetch("documents", queryset=Document.objects.select_related("uploaded_by"))),
         pk=pk,
     )
     decorate_risk([shipment])
@@ -96,8 +99,12 @@ def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         "suppliers/shipment_detail.html",
         {
-            "shipment": shipment, "lines": lines, "suggested": suggested, "can_edit": can_edit,
-            "documents": list(shipment.documents.all()), "document_form": DocumentForm() if can_edit else None,
+            "shipment": shipment,
+            "lines": lines,
+            "suggested": suggested,
+            "can_edit": can_edit,
+            "documents": list(shipment.documents.all()),
+            "document_form": DocumentForm() if can_edit else None,
         },
     )
 
@@ -114,7 +121,8 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
     can_force = has_role(request.user, Role.COMPLIANCE)
     initial_lines = (
         [{"item": line.item_id, "quantity": line.quantity, "unit": line.unit} for line in shipment.lines.all()]
-        if shipment else []
+        if shipment
+        else []
     )
     overdraw = False
     if request.method == "POST":
@@ -127,14 +135,20 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
                 new_lines = None  # unchanged lines keep a previously forced over-draw accepted
             try:
                 saved = services.shipment_save(
-                    shipment=shipment, lines=new_lines, licence=form.cleaned_data["licence"],
-                    force=bool(form.cleaned_data.get("force")), override_note=form.cleaned_data.get("override_note", ""),
-                    actor=request.user, **fields,
+                    shipment=shipment,
+                    lines=new_lines,
+                    licence=form.cleaned_data["licence"],
+                    force=bool(form.cleaned_data.get("force")),
+                    override_note=form.cleaned_data.get("override_note", ""),
+                    actor=request.user,
+                    **fields,
                 )
             except ValidationError as exc:
-                overdraw = any(e.code == "overdraw" for errors in exc.error_dict.values() for e in errors) if hasattr(
-                    exc, "error_dict"
-                ) else False
+                overdraw = (
+                    any(e.code == "overdraw" for errors in exc.error_dict.values() for e in errors)
+                    if hasattr(exc, "error_dict")
+                    else False
+                )
                 apply_errors(exc, form, formsets={"lines": lines})
                 if overdraw:
                     form.add_error(None, "Over-draw refused: this shipment asks for more than the licence has left.")
@@ -149,7 +163,8 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
         form = ShipmentForm(instance=shipment, can_force=can_force)
         lines = ShipmentLineFormSet(prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
     return render(
-        request, "suppliers/shipment_form.html",
+        request,
+        "suppliers/shipment_form.html",
         {"form": form, "lines": lines, "shipment": shipment, "overdraw": overdraw, "can_force": can_force},
     )
 

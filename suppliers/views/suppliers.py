@@ -99,9 +99,7 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "supplier": supplier,
             "score": scorecard(supplier),
-            "applications": list(
-                LicenceApplication.objects.filter(supplier=supplier).order_by("-updated_at")[:10]
-            ),
+            "applications": list(LicenceApplication.objects.filter(supplier=supplier).order_by("-updated_at")[:10]),
             "licences": list(licences_with_lines().filter(supplier=supplier, status="active")[:10]),
             "purchase_orders": list(PurchaseOrder.objects.filter(supplier=supplier, status="open")[:10]),
             "shipments": list(Shipment.objects.filter(supplier=supplier).select_related("licence")[:10]),

@@ -21,8 +21,15 @@ from tests.ui.scene import NOW, build_scene
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--lang=en-GB",
 ]
 
 
@@ -59,7 +66,9 @@ def world(transactional_db, settings):
 
 @pytest.fixture
 def page(chromium, live_server):
-    context = chromium.new_context(viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True, base_url=live_server.url)
+    context = chromium.new_context(
+        viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True, base_url=live_server.url
+    )
     page = context.new_page()
     page.set_default_timeout(15_000)
     yield page
