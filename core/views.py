@@ -14,7 +14,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
+from django.db.models.expressions import OrderBy
 from django.forms import BaseFormSet, Form
 from django.http import HttpRequest
 from django.shortcuts import render
@@ -38,13 +39,15 @@ class ListSpec:
     extra_context: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _ordering(spec: ListSpec, sort: str) -> tuple[str, list[str]]:
+def _ordering(spec: ListSpec, sort: str) -> tuple[str, list[OrderBy]]:
+    """The sort key from the URL (unknown keys fall back to the default), empty values last
+    in both directions and on every database (SQLite and PostgreSQL disagree by default)."""
     key = sort.lstrip("-")
     if key not in spec.sorts:
         sort, key = spec.default_sort, spec.default_sort.lstrip("-")
     descending = sort.startswith("-")
-    fields = [f"-{f}" if descending and not f.startswith("-") else f for f in spec.sorts[key]]
-    return sort, [*fields, "-pk" if descending else "pk"]
+    order = [F(f).desc(nulls_last=True) if descending else F(f).asc(nulls_last=True) for f in spec.sorts[key]]
+    return sort, [*order, F("pk").desc() if descending else F("pk").asc()]
 
 
 def list_page(request: HttpRequest, spec: ListSpec, queryset: QuerySet, context: Mapping[str, Any] | None = None):

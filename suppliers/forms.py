@@ -110,6 +110,7 @@ class ShipmentForm(ServiceModelForm):
         if not can_force:
             del self.fields["force"]
             del self.fields["override_note"]
+        self.order_fields(["reference", "supplier", "purchase_order", "licence", "status"])
 
 
 class ImportForm(forms.Form):

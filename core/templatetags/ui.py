@@ -105,14 +105,24 @@ def _num(value: Any) -> float:
 
 
 @register.inclusion_tag("core/_hbar_chart.html")
-def hbar_chart(rows, *, label: str = "label", value: str = "value", href: str = "href", unit: str = "", note: str = ""):
+def hbar_chart(
+    rows,
+    *,
+    label: str = "label",
+    value: str = "value",
+    href: str = "href",
+    unit: str = "",
+    note: str = "",
+    width: int = 900,
+):
     """Horizontal bars, one per row (dicts or objects); bars scale to the largest value."""
     data = []
     for row in rows:
         get = row.get if isinstance(row, dict) else (lambda name, default=None, r=row: getattr(r, name, default))
         data.append({"label": str(get(label, "")), "value": get(value, 0), "href": get(href, "") or ""})
     top = max((_num(d["value"]) for d in data), default=0) or 1
-    bar_h, gap, label_w, width = 20, 8, 230, 900
+    bar_h, gap = 20, 8
+    label_w = min(230, width // 4)
     track_w = width - label_w - 60  # room on the right for the value
     for i, d in enumerate(data):
         d["y"] = i * (bar_h + gap)

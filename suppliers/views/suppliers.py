@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 from collections import defaultdict
 
@@ -85,7 +86,8 @@ def scorecard(supplier: Supplier) -> dict:
         "delivered": delivered["total"],
         "on_time_share": round(100 * delivered["on_time"] / delivered["total"]) if delivered["total"] else None,
         "by_month": [
-            {"label": month, "value": statistics.median(v), "n": len(v)} for month, v in sorted(by_month.items())[-12:]
+            {"label": f"{dt.date.fromisoformat(month + '-01'):%b %Y} ({len(v)})", "value": statistics.median(v)}
+            for month, v in sorted(by_month.items())[-12:]
         ],
     }
 
