@@ -18,6 +18,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from core.exports import Column, export_csv
 from core.imports import (
     ImportFileError,
     ImportResult,
@@ -274,12 +275,27 @@ def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], lis
 
 
 KINDS = {
-    "shipments": {"columns": SHIPMENT_COLUMNS, "build": shipment_groups, "title": "shipments", "back": "/shipments/"},
+    "shipments": {
+        "columns": SHIPMENT_COLUMNS,
+        "build": shipment_groups,
+        "title": "shipments",
+        "back": "/shipments/",
+        "example": {
+            "reference": "COSU6281734", "supplier": "Baotou Rare Earth Magnet Co.", "item": "DY2O3",
+            "quantity": "250", "unit": "kg", "status": "planned", "transport_mode": "sea",
+            "planned_ship_date": "2026-01-15", "eta": "2026-02-20",
+        },
+    },
     "purchase-orders": {
         "columns": PO_COLUMNS,
         "build": purchase_order_groups,
         "title": "purchase orders",
         "back": "/purchase-orders/",
+        "example": {
+            "number": "PO-2026-0001", "supplier": "Baotou Rare Earth Magnet Co.", "order_date": "2026-01-05",
+            "item": "DY2O3", "quantity": "500", "unit": "kg", "unit_price": "310", "currency": "USD",
+            "needed_by": "2026-05-31", "status": "open",
+        },
     },
 }
 
@@ -310,6 +326,9 @@ def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
     spec = KINDS[kind]
     session_key = f"import:{kind}"
     ctx: dict[str, Any] = {"kind": kind, "spec": spec, "form": ImportForm()}
+    if request.method == "GET" and request.GET.get("template") == "csv":
+        columns = [Column(name, lambda row, name=name: row.get(name, "")) for name, _, _ in spec["columns"]]
+        return export_csv([spec["example"]], columns, f"{kind}-import-template")
     if request.method == "POST" and request.POST.get("action") == "commit":
         stored = request.session.get(session_key)
         if not stored:

@@ -132,6 +132,14 @@ def test_a_file_missing_columns_or_of_another_type_is_refused_clearly(scene, pro
 
 
 @pytest.mark.django_db
+def test_the_import_template_is_a_file_the_import_accepts(scene, procurement, client):
+    client.force_login(procurement)
+    template = b"".join(client.get("/purchase-orders/import/?template=csv").streaming_content)
+    response = post_file(client, "/purchase-orders/import/", "template.csv", template)
+    assert response.context["result"].ok, response.context["result"].errors
+
+
+@pytest.mark.django_db
 def test_imports_need_the_procurement_role(scene, viewer, client):
     client.force_login(viewer)
     assert post_file(client, "/shipments/import/", "s.csv", SHIPMENTS.encode()).status_code == 403
