@@ -31,7 +31,9 @@ def test_lists_sort_and_page(scene, viewer, client, settings):
 def test_due_dates_in_a_year_without_an_official_calendar_are_marked_estimated(viewer, client):
     with time_machine.travel(dt.datetime(2031, 11, 3, 4, tzinfo=dt.UTC), tick=False):
         app = services.application_create(
-            supplier=SupplierFactory(), end_user="Motor Works GmbH", destination_country="DE",
+            supplier=SupplierFactory(),
+            end_user="Motor Works GmbH",
+            destination_country="DE",
             events=[{"to": "submitted", "on": "2031-09-25"}, {"to": "accepted", "on": "2031-09-30"}],
         )
         ApplicationLineFactory(application=app)

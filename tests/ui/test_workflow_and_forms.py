@@ -251,3 +251,26 @@ def test_the_policy_calendar_has_a_month_view_and_a_list(scene, viewer, client):
     assert client.get("/policy/?month=garbage").status_code == 200
     rows = client.get("/policy/?view=list&confidence=high").context["rows"]
     assert rows and all(e.confidence == "high" for e in rows)
+
+
+@pytest.mark.django_db
+def test_compliance_records_a_day_off_and_due_dates_move(scene, procurement, compliance, client):
+    from licensing.models import CalendarOverride
+
+    app = scene.apps["due"]
+    assert str(app.decision_due) == "2025-12-04"
+    client.force_login(procurement)
+    assert client.get("/policy/calendar/").status_code == 200
+    assert client.post("/policy/calendar/", {"action": "day", "day-date": "2025-12-02"}).status_code == 403
+    client.force_login(compliance)
+    response = client.post(
+        "/policy/calendar/", {"action": "day", "day-date": "2025-12-02", "day-kind": "day_off", "day-note": "Notice"}
+    )
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert str(app.decision_due) == "2025-12-05"  # one working day fewer: the due date moves out by one
+    response = client.post("/policy/calendar/", {"action": "day", "day-date": "2025-12-02", "day-kind": "day_off"})
+    assert response.status_code == 200 and "already exists" in response.content.decode()
+    client.post("/policy/calendar/", {"action": "delete", "delete": CalendarOverride.objects.get().pk})
+    app.refresh_from_db()
+    assert str(app.decision_due) == "2025-12-04"
