@@ -69,6 +69,8 @@ def list_page(request: HttpRequest, spec: ListSpec, queryset: QuerySet, context:
         spec.decorate(objects)
     ctx = {
         "filter": filterset,
+        # Only a filter with a value counts: sorting or paging an unfiltered list is not "filtered".
+        "filtered": any(request.GET.get(name) for name in filterset.form.fields),
         "page_obj": page,
         "rows": objects,
         "sort": sort,

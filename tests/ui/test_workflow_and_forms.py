@@ -274,3 +274,12 @@ def test_compliance_records_a_day_off_and_due_dates_move(scene, procurement, com
     client.post("/policy/calendar/", {"action": "delete", "delete": CalendarOverride.objects.get().pk})
     app.refresh_from_db()
     assert str(app.decision_due) == "2025-12-04"
+
+
+def test_the_forms_only_offer_fields_the_services_accept():
+    from suppliers.forms import PurchaseOrderForm, ShipmentForm, SupplierForm
+    from suppliers.services import PO_FIELDS, SHIPMENT_FIELDS, SUPPLIER_FIELDS
+
+    assert set(SupplierForm.Meta.fields) <= SUPPLIER_FIELDS
+    assert set(PurchaseOrderForm.Meta.fields) <= PO_FIELDS
+    assert set(ShipmentForm.Meta.fields) <= SHIPMENT_FIELDS
