@@ -7,13 +7,15 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.permissions import role_required
 from core.roles import Role
 from licensing import clock
-from licensing.models import ApplicationStatus, Licence, LicenceApplication, LicenceStatus, PolicyEvent
+from licensing.models import ApplicationStatus as S
+from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES
 from licensing.views.applications import decorate_clocks
 
@@ -54,9 +56,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("supplier")
         .order_by("needed_by", "id")
     )
+    # One pass over the applications for every application figure on the page.
+    running_q = Q(status__in=CLOCK_STATUSES, decision_due__isnull=False)
+    open_counts = LicenceApplication.objects.aggregate(
+        open=Count("id", filter=~Q(status__in=[S.APPROVED, S.REJECTED, S.WITHDRAWN])),
+        running=Count("id", filter=Q(status__in=CLOCK_STATUSES)),
+        overdue=Count("id", filter=running_q & Q(decision_due__lt=today)),
+        due_soon=Count("id", filter=running_q & Q(decision_due__gte=today, decision_due__lte=soon)),
+    )
     counts = {
-        "overdue": overdue_qs.count(),
-        "due_soon": due_qs.count(),
+        "overdue": open_counts["overdue"],
+        "due_soon": open_counts["due_soon"],
         "expiring": expiring_qs.count(),
         "shipments": shipments_qs.count(),
         "purchase_orders": po_qs.count(),
@@ -71,13 +81,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     policy = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:TOP])
     for event in policy:
         event.ui_days_away = (event.date - today).days
-    open_counts = LicenceApplication.objects.aggregate(
-        open=Count(
-            "id",
-            filter=~Q(status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN]),
-        ),
-        running=Count("id", filter=Q(status__in=CLOCK_STATUSES)),
-    )
     # Approval delays by supplier: the average of the clock's own count for decided applications.
     delays = (
         Supplier.objects.filter(applications__decision_working_days__isnull=False)
@@ -85,6 +88,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("-avg_days")[:8]
     )
     chart = [{"label": s.name, "value": round(s.avg_days), "href": f"/suppliers/{s.pk}/"} for s in delays]
+    # ... and by month of acceptance (the last twelve months that have decisions).
+    months = (
+        LicenceApplication.objects.filter(decision_working_days__isnull=False, accepted_on__isnull=False)
+        .annotate(month=TruncMonth("accepted_on"))
+        .values("month")
+        .annotate(avg_days=Avg("decision_working_days"), n=Count("id"))
+        .order_by("-month")[:12]
+    )
+    by_month = [{"label": f"{m['month']:%b %Y} ({m['n']})", "value": round(m["avg_days"])} for m in reversed(months)]
     return render(
         request,
         "suppliers/dashboard.html",
@@ -102,6 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "chart": chart,
             "due_days": DUE_SOON_WORKING_DAYS,
             "expiring_days": EXPIRING_DAYS,
+            "by_month": by_month,
             "held": ShipmentStatus.HELD,
         },
     )
