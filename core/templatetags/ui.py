@@ -122,13 +122,14 @@ def hbar_chart(
         data.append({"label": str(get(label, "")), "value": get(value, 0), "href": get(href, "") or ""})
     top = max((_num(d["value"]) for d in data), default=0) or 1
     bar_h, gap = 20, 8
-    label_w = min(230, width // 4)
+    label_w = min(260, int(width * 0.36))
     track_w = width - label_w - 60  # room on the right for the value
     for i, d in enumerate(data):
         d["y"] = i * (bar_h + gap)
         d["w"] = round(track_w * _num(d["value"]) / top, 1)
         d["text_y"] = d["y"] + bar_h / 2 + 4
         d["value_x"] = label_w + d["w"] + 8
+        d["short"] = d["label"] if len(d["label"]) <= label_w // 7 else d["label"][: label_w // 7 - 1] + "…"
     return {
         "data": data,
         "unit": unit,

@@ -41,3 +41,14 @@ def test_due_dates_in_a_year_without_an_official_calendar_are_marked_estimated(v
         detail = client.get(f"/applications/{app.pk}/").content.decode()
         assert "Estimated" in detail and "official holiday schedule" in detail
         assert 'class="badge estimated"' in client.get("/applications/").content.decode()
+
+
+def test_charts_scale_to_the_largest_value_and_escape_labels():
+    from django.template import Context, Template
+
+    rows = [{"label": "<b>Baotou</b>", "value": 50}, {"label": "Ganzhou", "value": 25}]
+    html = Template("{% load ui %}{% hbar_chart rows width=600 %}").render(Context({"rows": rows}))
+    assert "&lt;b&gt;Baotou" in html and "<b>" not in html
+    assert 'width="324.0"' in html and 'width="162.0"' in html  # 600 - 216 labels - 60 values = 324
+    bar = Template("{% load ui %}{% balance_bar 100 30 20 'kg' %}").render(Context())
+    assert 'width="30.0"' in bar and 'x="30.0"' in bar and "(50 %)" in bar
