@@ -1,0 +1,109 @@
+"""Attach documents to applications, licences and shipments (DESIGN §3.2).
+
+PDF and image files only, recognised by their content (the first bytes), never by the name
+or the type the browser claims; images must also open in Pillow; the size is capped by
+``DOCUMENT_MAX_BYTES``. Files are stored under a random name and served only by a view that
+checks the login and role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
+
+from core.errors import field_error
+
+from .models import Document
+
+# Leading bytes -> (content type, file suffix, is an image).
+SIGNATURES: tuple[tuple[bytes, str, str, bool], ...] = (
+    (b"%PDF-", "application/pdf", "pdf", False),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png", True),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg", True),
+    (b"GIF87a", "image/gif", "gif", True),
+    (b"GIF89a", "image/gif", "gif", True),
+    (b"II*\x00", "image/tiff", "tif", True),
+    (b"MM\x00*", "image/tiff", "tif", True),
+)
+
+
+def sniff(head: bytes) -> tuple[str, str, bool] | None:
+    """The content type a file's first bytes prove, or None."""
+    for magic, content_type, suffix, image in SIGNATURES:
+        if head.startswith(magic):
+            return content_type, suffix, image
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp", "webp", True
+    return None
+
+
+def document_validate(file: UploadedFile) -> tuple[str, str]:
+    """Check size and content; returns (content type, suffix) or raises a DomainError on ``file``."""
+    limit = settings.DOCUMENT_MAX_BYTES
+    if file.size is None or file.size == 0:
+        raise field_error("file", "The file is empty.", code="empty")
+    if file.size > limit:
+        raise field_error(
+            "file",
+            f"The file is {file.size / 1048576:.1f} MB; the limit is {limit / 1048576:.0f} MB.",
+            code="too_large",
+        )
+    file.seek(0)
+    head = file.read(16)
+    found = sniff(head)
+    if found is None:
+        raise field_error("file", "Only PDF and image files (PNG, JPEG, GIF, TIFF, WebP) are accepted.", code="type")
+    content_type, suffix, image = found
+    if image:
+        file.seek(0)
+        try:
+            with Image.open(io.BytesIO(file.read())) as img:
+                img.verify()  # checks the structure without decoding every pixel
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+            raise field_error("file", "This image file is damaged or not really an image.", code="bad_image") from exc
+    file.seek(0)
+    return content_type, suffix
+
+
+@transaction.atomic
+def document_attach(
+    *,
+    file: UploadedFile,
+    kind: str,
+    actor=None,
+    application=None,
+    licence=None,
+    shipment=None,
+    valid_until: dt.date | None = None,
+) -> Document:
+    """Validate and store one document on exactly one of application, licence or shipment."""
+    if sum(x is not None for x in (application, licence, shipment)) != 1:
+        raise field_error("__all__", "Attach a document to exactly one application, licence or shipment.")
+    if kind not in Document.Kind.values:
+        raise field_error("kind", "Choose what kind of document this is.", code="invalid_choice")
+    content_type, suffix = document_validate(file)
+    original = (file.name or f"document.{suffix}").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    file.name = f"upload.{suffix}"  # the stored name's suffix follows the content, not the claim
+    document = Document(
+        application=application,
+        licence=licence,
+        shipment=shipment,
+        kind=kind,
+        file=file,
+        original_name=original,
+        content_type=content_type,
+        size=file.size,
+        valid_until=valid_until,
+        uploaded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        uploaded_at=timezone.now(),
+    )
+    document._history_user = document.uploaded_by
+    document.full_clean()
+    document.save()
+    return document

@@ -1,0 +1,120 @@
+"""The 8 a.m. screen (DESIGN §8): what is late, what runs out, what is at risk, what policy
+date is coming. Every count links to the filtered list behind it. A fixed number of
+queries whatever the data size: counts and the first rows of each card, no per-row query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncMonth
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.permissions import role_required
+from core.roles import Role
+from licensing import clock
+from licensing.models import ApplicationStatus as S
+from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
+from licensing.models.applications import CLOCK_STATUSES
+from licensing.views.applications import decorate_clocks
+
+from ..models import PurchaseOrder, Shipment, ShipmentStatus, Supplier
+from .filters import has_balance, shipments_at_risk_q
+from .shipments import decorate_risk
+
+DUE_SOON_WORKING_DAYS = 10
+EXPIRING_DAYS = 30
+TOP = 6  # rows shown per card; the count links to all of them
+
+
+@role_required(Role.VIEWER)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = clock.today()
+    cal = clock.calendar()
+    soon = cal.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    running = LicenceApplication.objects.filter(status__in=CLOCK_STATUSES, decision_due__isnull=False).select_related(
+        "supplier"
+    )
+    overdue_qs = running.filter(decision_due__lt=today).order_by("decision_due", "id")
+    due_qs = running.filter(decision_due__gte=today, decision_due__lte=soon).order_by("decision_due", "id")
+    expiring_qs = (
+        Licence.objects.filter(
+            status=LicenceStatus.ACTIVE,
+            valid_until__gte=today,
+            valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
+        )
+        .filter(has_balance())
+        .select_related("supplier")
+        .order_by("valid_until", "id")
+    )
+    shipments_qs = (
+        Shipment.objects.filter(shipments_at_risk_q(today)).select_related("supplier", "licence").order_by("eta", "id")
+    )
+    po_qs = (
+        PurchaseOrder.objects.filter(at_risk=True, status=PurchaseOrder.Status.OPEN)
+        .select_related("supplier")
+        .order_by("needed_by", "id")
+    )
+    # One pass over the applications for every application figure on the page.
+    running_q = Q(status__in=CLOCK_STATUSES, decision_due__isnull=False)
+    open_counts = LicenceApplication.objects.aggregate(
+        open=Count("id", filter=~Q(status__in=[S.APPROVED, S.REJECTED, S.WITHDRAWN])),
+        running=Count("id", filter=Q(status__in=CLOCK_STATUSES)),
+        overdue=Count("id", filter=running_q & Q(decision_due__lt=today)),
+        due_soon=Count("id", filter=running_q & Q(decision_due__gte=today, decision_due__lte=soon)),
+    )
+    counts = {
+        "overdue": open_counts["overdue"],
+        "due_soon": open_counts["due_soon"],
+        "expiring": expiring_qs.count(),
+        "shipments": shipments_qs.count(),
+        "purchase_orders": po_qs.count(),
+    }
+    overdue = list(overdue_qs[:TOP])
+    due_soon = list(due_qs[:TOP])
+    decorate_clocks(overdue + due_soon)
+    shipments = list(shipments_qs[:TOP])
+    decorate_risk(shipments)
+    for licence in (expiring := list(expiring_qs[:TOP])):
+        licence.ui_days_left = (licence.valid_until - today).days
+    policy = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:TOP])
+    for event in policy:
+        event.ui_days_away = (event.date - today).days
+    # Approval delays by supplier: the average of the clock's own count for decided applications.
+    delays = (
+        Supplier.objects.filter(applications__decision_working_days__isnull=False)
+        .annotate(avg_days=Avg("applications__decision_working_days"), n=Count("applications"))
+        .order_by("-avg_days")[:8]
+    )
+    chart = [{"label": s.name, "value": round(s.avg_days), "href": f"/suppliers/{s.pk}/"} for s in delays]
+    # ... and by month of acceptance (the last twelve months that have decisions).
+    months = (
+        LicenceApplication.objects.filter(decision_working_days__isnull=False, accepted_on__isnull=False)
+        .annotate(month=TruncMonth("accepted_on"))
+        .values("month")
+        .annotate(avg_days=Avg("decision_working_days"), n=Count("id"))
+        .order_by("-month")[:12]
+    )
+    by_month = [{"label": f"{m['month']:%b %Y} ({m['n']})", "value": round(m["avg_days"])} for m in reversed(months)]
+    return render(
+        request,
+        "suppliers/dashboard.html",
+        {
+            "today": today,
+            "soon": soon,
+            "counts": counts,
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "expiring": expiring,
+            "shipments": shipments,
+            "purchase_orders": list(po_qs[:TOP]),
+            "policy": policy,
+            "open_counts": open_counts,
+            "chart": chart,
+            "due_days": DUE_SOON_WORKING_DAYS,
+            "expiring_days": EXPIRING_DAYS,
+            "by_month": by_month,
+            "held": ShipmentStatus.HELD,
+        },
+    )

@@ -1,0 +1,90 @@
+"""Playwright driving Debian's Chromium against pytest-django's live server.
+
+Never downloads a browser: the tests use the `chromium` binary on the PATH (installed by
+.ci/run) and skip, saying why, when there is none. The live server runs in this process, so
+the data is committed (transactional_db) and Django's async-unsafe guard is lifted for the
+Playwright sync API's event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import time_machine
+
+from core.roles import Role
+from tests.factories import UserFactory
+from tests.ui.scene import NOW, build_scene
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--lang=en-GB",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    executable = shutil.which("chromium")
+    if not executable:
+        pytest.skip("Debian's chromium is not on the PATH (apt-get install -y chromium); browser tests need it")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def world(transactional_db, settings):
+    # The server's clock is frozen in December 2025 while Chromium lives in real time: cookies
+    # without an expiry date (browser-session cookies, CSRF token in the session) keep the
+    # login valid whatever the gap between the two.
+    settings.SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+    settings.CSRF_USE_SESSIONS = True
+    settings.MEDIA_ROOT = str(Path(settings.VAR_DIR) / "browser-media")
+    with time_machine.travel(NOW, tick=True):
+        scene = build_scene()
+        scene.users = {
+            "procurement": UserFactory(username="pat", first_name="Pat", role=Role.PROCUREMENT),
+            "compliance": UserFactory(username="chen", first_name="Chen", role=Role.COMPLIANCE),
+        }
+        yield scene
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    context = chromium.new_context(
+        viewport={"width": 1440, "height": 900}, locale="en-GB", accept_downloads=True, base_url=live_server.url
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def login(page, username: str, password: str = "pw") -> None:
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path), full_page=True)
+    return path
