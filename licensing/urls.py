@@ -3,7 +3,7 @@ shipments, so they live in suppliers/urls.py (licensing never imports suppliers)
 
 from django.urls import path
 
-from .views import applications, documents, policy
+from .views import applications, calendar, documents, policy
 
 urlpatterns = [
     path("applications/", applications.application_list, name="application-list"),
@@ -15,6 +15,7 @@ urlpatterns = [
     path("licences/<int:pk>/documents/", documents.licence_document_upload, name="licence-document"),
     path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     path("policy/", policy.policy_calendar, name="policy"),
+    path("policy/calendar/", calendar.working_calendar, name="working-calendar"),
     path("policy/new/", policy.policy_create, name="policy-create"),
     path("policy/<int:pk>/", policy.policy_detail, name="policy-detail"),
     path("policy/<int:pk>/edit/", policy.policy_edit, name="policy-edit"),

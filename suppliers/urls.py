@@ -3,7 +3,7 @@
 
 from django.urls import path
 
-from .views import calendar, dashboard, imports, licences, purchase_orders, shipments, suppliers
+from .views import dashboard, imports, licences, purchase_orders, shipments, suppliers
 
 urlpatterns = [
     path("", dashboard.dashboard, name="dashboard"),
@@ -27,5 +27,4 @@ urlpatterns = [
     path("licences/<int:pk>/", licences.licence_detail, name="licence-detail"),
     path("licences/<int:pk>/edit/", licences.licence_edit, name="licence-edit"),
     path("licences/<int:pk>/drawdown/", licences.licence_drawdown, name="licence-drawdown"),
-    path("policy/calendar/", calendar.working_calendar, name="working-calendar"),
 ]
