@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 
 
@@ -58,3 +58,38 @@ DELETED = OpenApiResponse(description="Deleted.")
 EXTERNAL_REF = OpenApiParameter(
     "external_ref", OpenApiTypes.STR, OpenApiParameter.PATH, description="The ERP's key for the record."
 )
+
+
+def crud_schema(name: str, output, input_=None, *, by_ref: bool = False, destroy: bool = True) -> dict:
+    """The extend_schema_view arguments of a CRUD resource."""
+    views = {
+        "list": extend_schema(summary=f"List {name}s", responses={200: output, **errors(*READ)}),
+        "retrieve": extend_schema(summary=f"A {name}", responses={200: output, **errors(*READ)}),
+        "create": extend_schema(
+            summary=f"Create a {name}",
+            request=input_,
+            parameters=[IDEMPOTENCY_KEY],
+            responses={201: output, **errors(*WRITE)},
+        ),
+        "update": extend_schema(
+            summary=f"Replace a {name}",
+            request=input_,
+            parameters=[IF_MATCH],
+            responses={200: output, **errors(*WRITE)},
+        ),
+        "partial_update": extend_schema(
+            summary=f"Change a {name}", request=input_, parameters=[IF_MATCH], responses={200: output, **errors(*WRITE)}
+        ),
+    }
+    if destroy:
+        views["destroy"] = extend_schema(
+            summary=f"Delete a {name}", parameters=[IF_MATCH], responses={204: DELETED, **errors(*WRITE)}
+        )
+    if by_ref:
+        views["by_ref"] = extend_schema(
+            summary=f"Create (201) or update (200) a {name} by the ERP's key",
+            request=input_,
+            parameters=[EXTERNAL_REF, IF_MATCH],
+            responses={200: output, 201: output, **errors(*WRITE)},
+        )
+    return views

@@ -129,7 +129,10 @@ def hbar_chart(
         d["w"] = round(track_w * _num(d["value"]) / top, 1)
         d["text_y"] = d["y"] + bar_h / 2 + 4
         d["value_x"] = label_w + d["w"] + 8
-        d["short"] = d["label"] if len(d["label"]) <= label_w // 7 else d["label"][: label_w // 7 - 1] + "…"
+        # About 8 px a character at the chart's font size: longer labels are cut with an
+        # ellipsis (the full label stays in the bar's tooltip) rather than clipped at the edge.
+        fits = label_w // 8
+        d["short"] = d["label"] if len(d["label"]) <= fits else d["label"][: fits - 1] + "…"
     return {
         "data": data,
         "unit": unit,

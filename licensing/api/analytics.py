@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api.permissions import ApiPermission
+from core.api.schema import READ, errors
 
 from ..analytics import GROUPINGS, delay_stats
 from ..models import ApplicationLine, ApplicationStatus, LicenceApplication
@@ -103,7 +104,7 @@ class DelayAnalyticsView(APIView):
                 description="How to group the decided applications.",
             ),
         ],
-        responses={200: DelayAnalyticsSerializer},
+        responses={200: DelayAnalyticsSerializer, **errors(*READ)},
         filters=True,
     )
     def get(self, request: Request) -> Response:

@@ -6,7 +6,9 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status
 
 from core.api.authentication import actor_of, api_key_of
+from core.api.fields import IdFilter, InstantFilter, date_range
 from core.api.permissions import ApiPermission
+from core.api.schema import IDEMPOTENCY_KEY, READ, WRITE, crud_schema, errors
 from core.api.viewsets import ApiViewSet, CreateMixin, DestroyMixin, ListMixin, RetrieveMixin, UpdateMixin
 from core.roles import Role, has_role
 
@@ -18,17 +20,21 @@ from .serializers import AlertSerializer, WebhookEndpointCreatedSerializer, Webh
 class AlertFilter(django_filters.FilterSet):
     kind = django_filters.MultipleChoiceFilter(choices=Kind.choices)
     subject_type = django_filters.ChoiceFilter(choices=SubjectType.choices)
-    subject_id = django_filters.NumberFilter()
+    subject_id = IdFilter()
     severity = django_filters.CharFilter()
-    created_since = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    due_from = django_filters.DateFilter(field_name="due_on", lookup_expr="gte")
-    due_to = django_filters.DateFilter(field_name="due_on", lookup_expr="lte")
+    # Compared in UTC: PostgreSQL refuses offsets Python accepts (found by schemathesis).
+    created_since = InstantFilter(field_name="created_at", lookup_expr="gte")
+    due_from, due_to = date_range("due_on", "Due")
 
     class Meta:
         model = Alert
         fields = ["kind", "subject_type", "subject_id", "severity"]
 
 
+@extend_schema_view(
+    list=extend_schema(summary="List alerts", responses={200: AlertSerializer, **errors(*READ)}),
+    retrieve=extend_schema(summary="An alert", responses={200: AlertSerializer, **errors(*READ)}),
+)
 class AlertViewSet(ListMixin, RetrieveMixin, ApiViewSet):
     """Alerts, newest first (read-only). Filters: kind, subject_type, subject_id, severity,
     created_since, due_from, due_to."""
@@ -54,7 +60,17 @@ class WebhookPermission(ApiPermission):
         return True
 
 
-@extend_schema_view(create=extend_schema(responses={201: WebhookEndpointCreatedSerializer}))
+_webhook_schema = crud_schema("webhook endpoint", WebhookEndpointSerializer)
+# The create answer is the only one that carries the secret.
+_webhook_schema["create"] = extend_schema(
+    summary="Create a webhook endpoint (the answer carries its secret, once)",
+    request=WebhookEndpointSerializer,
+    parameters=[IDEMPOTENCY_KEY],
+    responses={201: WebhookEndpointCreatedSerializer, **errors(*WRITE)},
+)
+
+
+@extend_schema_view(**_webhook_schema)
 class WebhookEndpointViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ApiViewSet):
     """Webhook endpoints (admins and write keys). The create answer carries the secret, once."""
 

@@ -10,7 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.authentication import actor_of
-from core.api.schema import DELETED, EXTERNAL_REF, IDEMPOTENCY_KEY, IF_MATCH, READ, WRITE, errors
+from core.api.schema import IDEMPOTENCY_KEY, IF_MATCH, READ, WRITE, crud_schema, errors
 from core.api.throttling import ApiThrottle, BulkThrottle
 from core.api.viewsets import (
     ApiViewSet,
@@ -30,42 +30,6 @@ from suppliers.selectors import licences_with_lines
 
 from . import serializers as s
 from .filters import LicenceFilter, PurchaseOrderFilter, ShipmentFilter, SupplierFilter
-
-
-def crud_schema(name: str, output, input_=None, *, by_ref: bool = False, destroy: bool = True) -> dict:
-    """The extend_schema_view arguments of a CRUD resource."""
-    views = {
-        "list": extend_schema(summary=f"List {name}s", responses={200: output, **errors(*READ)}),
-        "retrieve": extend_schema(summary=f"A {name}", responses={200: output, **errors(*READ)}),
-        "create": extend_schema(
-            summary=f"Create a {name}",
-            request=input_,
-            parameters=[IDEMPOTENCY_KEY],
-            responses={201: output, **errors(*WRITE)},
-        ),
-        "update": extend_schema(
-            summary=f"Replace a {name}",
-            request=input_,
-            parameters=[IF_MATCH],
-            responses={200: output, **errors(*WRITE)},
-        ),
-        "partial_update": extend_schema(
-            summary=f"Change a {name}", request=input_, parameters=[IF_MATCH], responses={200: output, **errors(*WRITE)}
-        ),
-    }
-    if destroy:
-        views["destroy"] = extend_schema(
-            summary=f"Delete a {name}", parameters=[IF_MATCH], responses={204: DELETED, **errors(*WRITE)}
-        )
-    if by_ref:
-        views["by_ref"] = extend_schema(
-            summary=f"Create (201) or update (200) a {name} by the ERP's key",
-            request=input_,
-            parameters=[EXTERNAL_REF, IF_MATCH],
-            responses={200: output, 201: output, **errors(*WRITE)},
-        )
-    return views
-
 
 BULK_RESULT = inline_serializer(
     "BulkResult",

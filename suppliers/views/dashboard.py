@@ -6,20 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from core.permissions import role_required
 from core.roles import Role
 from licensing import clock
+from licensing.analytics import delay_stats
 from licensing.models import ApplicationStatus as S
 from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES
 from licensing.views.applications import decorate_clocks
 
-from ..models import PurchaseOrder, Shipment, ShipmentStatus, Supplier
+from ..models import PurchaseOrder, Shipment, ShipmentStatus
 from .filters import has_balance, shipments_at_risk_q
 from .shipments import decorate_risk
 
@@ -81,22 +81,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     policy = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:TOP])
     for event in policy:
         event.ui_days_away = (event.date - today).days
-    # Approval delays by supplier: the average of the clock's own count for decided applications.
-    delays = (
-        Supplier.objects.filter(applications__decision_working_days__isnull=False)
-        .annotate(avg_days=Avg("applications__decision_working_days"), n=Count("applications"))
-        .order_by("-avg_days")[:8]
-    )
-    chart = [{"label": s.name, "value": round(s.avg_days), "href": f"/suppliers/{s.pk}/"} for s in delays]
-    # ... and by month of acceptance (the last twelve months that have decisions).
-    months = (
-        LicenceApplication.objects.filter(decision_working_days__isnull=False, accepted_on__isnull=False)
-        .annotate(month=TruncMonth("accepted_on"))
-        .values("month")
-        .annotate(avg_days=Avg("decision_working_days"), n=Count("id"))
-        .order_by("-month")[:12]
-    )
-    by_month = [{"label": f"{m['month']:%b %Y} ({m['n']})", "value": round(m["avg_days"])} for m in reversed(months)]
+    # Approval delays: the medians of the delay analytics (DESIGN §4.3), the same figures as
+    # GET /api/v1/analytics/delays/ and the supplier scorecards.
+    by_supplier = sorted(
+        delay_stats(group_by="supplier"), key=lambda r: r["working_days_median"] or 0, reverse=True
+    )[:8]
+    chart = [
+        {"label": f"{r['label']} ({r['count']})", "value": r["working_days_median"], "href": f"/suppliers/{r['key']}/"}
+        for r in by_supplier
+        if r["working_days_median"] is not None
+    ]
+    by_month = [
+        {"label": f"{dt.date.fromisoformat(r['key'] + '-01'):%b %Y} ({r['count']})", "value": r["working_days_median"]}
+        for r in delay_stats(group_by="month")
+        if r["working_days_median"] is not None
+    ][-12:]
     return render(
         request,
         "suppliers/dashboard.html",
