@@ -2,8 +2,8 @@
 
 Pure functions over a ``WorkingCalendar``: no queries here except ``calendar()``, which
 loads the staff's overrides once and caches them until they change. The UI, the API, the
-alerts and the analytics all call ``clock_for`` / ``ClockInput`` so that one rule computes
-every due date.
+alerts and the analytics all go through ``compute`` (``licensing.selectors.application_clock``
+builds its ``ClockInput`` from an application's timeline), so one rule computes every due date.
 """
 
 from __future__ import annotations

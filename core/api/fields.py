@@ -33,23 +33,6 @@ class IdRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(int(data))
 
 
-class ItemCodeField(serializers.SlugRelatedField):
-    """A controlled item, written and read by its ``code``."""
-
-    default_error_messages = {"does_not_exist": "No controlled item has the code '{value}'."}
-
-    def __init__(self, **kwargs):
-        from licensing.models import ControlledItem
-
-        kwargs.setdefault("queryset", ControlledItem.objects.all())
-        super().__init__(slug_field="code", **kwargs)
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str) or not data or len(data) > 40 or "\x00" in data:
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class ExternalRefInputMixin:
     """``external_ref`` unique when set (the partial unique constraint), refused by field."""
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api.fields import ExternalRefInputMixin, IdRelatedField, ItemCodeField
+from core.api.fields import ExternalRefInputMixin, IdRelatedField
 from licensing import clock
+from licensing.api.fields import ItemCodeField
 from licensing.models import (
     ApplicationEvent,
     ApplicationLine,

@@ -9,7 +9,8 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from core.api.fields import ExternalRefInputMixin, IdRelatedField, ItemCodeField
+from core.api.fields import ExternalRefInputMixin, IdRelatedField
+from licensing.api.fields import ItemCodeField
 from licensing.api.serializers import LicenceLineInputSerializer
 from licensing.models import Licence, LicenceApplication, LicenceKind, LicenceLine, LicenceStatus, TransportMode, Unit
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine, ShipmentStatus, Supplier
