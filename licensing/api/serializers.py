@@ -33,6 +33,23 @@ PURCHASE_ORDERS = _field("purchase_order").related_model._default_manager
 COUNTRY = r"^[A-Za-z]{2}$"
 
 
+_INSTANT = serializers.DateTimeField()
+
+
+def _date(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _decimal(value, places: int) -> str | None:
+    # As DRF's DecimalField with COERCE_DECIMAL_TO_STRING: quantized to its decimal places.
+    return None if value is None else str(Decimal(value).quantize(Decimal(1).scaleb(-places)))
+
+
+def _instant(value) -> str | None:
+    # DRF's own rendering (time zone, "Z" for UTC), so the two paths cannot disagree.
+    return _INSTANT.to_representation(value) if value is not None else None
+
+
 class ClockContext:
     """Today and the working calendar, loaded once per request (not once per row)."""
 
@@ -170,6 +187,72 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def to_representation(self, instance: LicenceApplication) -> dict:
+        """The same dict DRF's field machinery builds (tests/api/test_fast_representation.py
+        compares the two on every kind of row), written out by hand: a list of 100 applications
+        with their lines and events took most of its time in DRF's per-field calls (DESIGN §9:
+        2.7 ms against 0.3 ms for 50 rows in the prototype). The declared fields stay, so the
+        OpenAPI schema is unchanged."""
+        c = self._clock(instance)
+        return {
+            "id": instance.id,
+            "reference": instance.reference,
+            "external_ref": instance.external_ref,
+            "supplier": instance.supplier_id,
+            "purchase_order": instance.purchase_order_id,
+            "contract_number": instance.contract_number,
+            "end_user": instance.end_user,
+            "end_use": instance.end_use,
+            "destination_country": instance.destination_country,
+            "consignee": instance.consignee,
+            "transport_mode": instance.transport_mode,
+            "customs_port": instance.customs_port,
+            "kind": instance.kind,
+            "status": instance.status,
+            "submitted_on": _date(instance.submitted_on),
+            "accepted_on": _date(instance.accepted_on),
+            "decided_on": _date(instance.decided_on),
+            "closed_on": _date(instance.closed_on),
+            "mofcom_number": instance.mofcom_number,
+            "time_limit_exemption": instance.time_limit_exemption,
+            "notes": instance.notes,
+            "lines": [
+                {
+                    "item": line.item.code,
+                    "quantity": _decimal(line.quantity, 3),
+                    "unit": line.unit,
+                    "value": _decimal(line.value, 2),
+                    "currency": line.currency,
+                }
+                for line in instance.lines.all()
+            ],
+            "decision_due": _date(c.decision_due),
+            "decision_due_estimated": c.estimated,
+            "working_days_elapsed": c.working_days_elapsed,
+            "working_days_remaining": c.working_days_remaining,
+            "overdue": c.overdue,
+            "clock_paused": c.paused,
+            "exempt_reason": c.exempt_reason,
+            "predicted_decision_p50": _date(instance.predicted_decision_p50),
+            "predicted_decision_p90": _date(instance.predicted_decision_p90),
+            "prediction_sample_size": instance.prediction_sample_size,
+            "allowed_transitions": list(instance.allowed_transitions),
+            "events": [
+                {
+                    "id": event.id,
+                    "from_status": event.from_status,
+                    "to_status": event.to_status,
+                    "on": _date(event.on),
+                    "note": event.note,
+                    "recorded_at": _instant(event.recorded_at),
+                    "recorded_by": event.recorded_by_label,
+                }
+                for event in instance.events.all()
+            ],
+            "created_at": _instant(instance.created_at),
+            "updated_at": _instant(instance.updated_at),
+        }
 
     def _clock(self, obj: LicenceApplication) -> clock.Clock:
         cached = getattr(obj, "_api_clock", None)
