@@ -85,3 +85,85 @@ def test_reimporting_a_purchase_order_file_updates_by_number(scene, procurement,
     assert [r["action"] for r in response.context["result"].records] == ["update"]
     client.post("/purchase-orders/import/", {"action": "commit"})
     assert PurchaseOrder.objects.get(number="PO-RE-1").lines.get().quantity == 15
+
+
+# --- 4. Day-count filters are bounded ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("url", "field"), [("/licences/", "expiring_within"), ("/applications/", "due_within")])
+def test_huge_day_counts_in_filters_are_form_errors(scene, viewer, client, url, field):
+    client.force_login(viewer)
+    response = client.get(f"{url}?{field}=10000000")
+    assert response.status_code == 200
+    assert field in response.context["filter"].form.errors
+    response = client.get(f"{url}?{field}=3650")
+    assert response.status_code == 200 and not response.context["filter"].form.errors
+
+
+# --- 5. Ids that isdigit() but int() refuses, or that overflow ------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", ["²", "99999999999999999999999"])
+def test_odd_ids_are_ignored_or_404_never_500(scene, admin_user, client, bad):
+    from licensing.models import CalendarOverride
+
+    client.force_login(admin_user)
+    assert client.post("/alerts/", {"alert": [bad]}).status_code == 302
+    response = client.get(f"/licences/new/?application={bad}")
+    assert response.status_code == 200 and response.context["form"].initial == {}
+    count = CalendarOverride.objects.count()
+    assert client.post("/policy/calendar/", {"delete": bad}).status_code == 404
+    assert CalendarOverride.objects.count() == count
+
+
+# --- 6. The policy month grid at the ends of the calendar ---------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "1899-12", "2101-01", "99999999999999999999-01"])
+def test_months_out_of_range_fall_back_to_this_month(scene, viewer, client, month):
+    client.force_login(viewer)
+    response = client.get(f"/policy/?month={month}")
+    assert response.status_code == 200
+    assert response.context["first"].isoformat() == "2025-12-01"
+
+
+@pytest.mark.django_db
+def test_months_at_the_edges_of_the_range_still_show(scene, viewer, client):
+    client.force_login(viewer)
+    assert client.get("/policy/?month=1900-01").context["first"].isoformat() == "1900-01-01"
+    assert client.get("/policy/?month=2100-12").context["first"].isoformat() == "2100-12-01"
+
+
+# --- 7. Notifications use the shared role guard and its no-access page ----------------------------
+
+
+@pytest.mark.django_db
+def test_notification_pages_answer_the_no_access_page(scene, viewer, outsider, client):
+    from core import permissions
+    from notifications import views
+
+    client.force_login(viewer)
+    response = client.get("/settings/webhooks/")
+    assert response.status_code == 403
+    assert "This needs the" in response.content.decode()  # the shared page, not a bare 403
+    client.force_login(outsider)
+    assert client.get("/alerts/").status_code == 403
+    client.logout()
+    assert client.get("/alerts/").status_code == 302
+    for view in (views.inbox, views.my_notifications, views.webhooks, views.webhook_detail):
+        assert hasattr(view, "required_role"), view
+    assert not hasattr(views, "_require")
+    assert not hasattr(permissions, "require_role") and not hasattr(permissions, "RoleRequiredMixin")
+
+
+# --- 8. The dashboard names medians as medians ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_dashboard_delay_charts_say_median(scene, viewer, client):
+    client.force_login(viewer)
+    html = client.get("/").content.decode()
+    assert "median working days" in html and "avg." not in html
