@@ -19,13 +19,18 @@ def preview(client, url: str, text: str):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("qty", ["NaN", "Infinity", "-inf", "sNaN", "1.234,5", "1,23,4.5.6"])
-def test_non_finite_and_ambiguous_quantities_are_row_errors_not_500s(scene, procurement, client, qty):
+@pytest.mark.parametrize(
+    ("qty", "word"),
+    [("NaN", "finite"), ("Infinity", "finite"), ("-inf", "finite"), ("sNaN", "finite"),
+     ("1.234,5", "ambiguous"), ("1,23,4.5.6", "ambiguous")],
+)
+def test_non_finite_and_ambiguous_quantities_are_row_errors_not_500s(scene, procurement, client, qty, word):
     client.force_login(procurement)
     response = preview(client, "/shipments/import/", HEADER + ROW.format(ref="BL-N", qty=f'"{qty}"'))
     assert response.status_code == 422
-    errors = [(e.row, e.column) for e in response.context["result"].errors]
-    assert errors == [(2, "quantity")]
+    errors = response.context["result"].errors
+    assert [(e.row, e.column) for e in errors] == [(2, "quantity")]
+    assert word in errors[0].message  # "1.234,5" once read as 1.2345 and failed only on decimal places
     assert not Shipment.objects.filter(reference="BL-N").exists()
 
 
