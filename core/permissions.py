@@ -13,7 +13,6 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -53,19 +52,3 @@ def role_required(role: Role | str = Role.VIEWER, *, write_role: Role | str | No
 
     return decorator
 
-
-def require_role(request: HttpRequest, role: Role | str) -> None:
-    """Inside a view: refuse (403) an action that needs more than the view's own role."""
-    if not has_role(request.user, role):
-        raise PermissionDenied(f"This action needs the {Role(role).label} role.")
-
-
-class RoleRequiredMixin:
-    """The class-based twin of ``role_required`` for views other helpers write."""
-
-    required_role: Role | str = Role.VIEWER
-    write_role: Role | str | None = None
-
-    def dispatch(self, request, *args, **kwargs):
-        guarded = role_required(self.required_role, write_role=self.write_role)(super().dispatch)
-        return guarded(request, *args, **kwargs)

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.api.fields import valid_id
+from core.permissions import role_required
 from core.roles import Role, has_role
 
 from . import ics, selectors, services
@@ -21,17 +22,12 @@ from .forms import PreferenceForm, WebhookForm
 from .models import Kind, WebhookEndpoint
 
 
-def _require(request, role: Role) -> None:
-    if not has_role(request.user, role):
-        raise PermissionDenied
-
-
-@login_required
+@role_required(Role.VIEWER)
 @require_http_methods(["GET", "POST"])
 def inbox(request):
-    _require(request, Role.VIEWER)
     if request.method == "POST":
-        ids = [int(x) for x in request.POST.getlist("alert") if x.isdigit()]
+        # valid_id, not isdigit/int: "²".isdigit() is true and huge numbers overflow the database.
+        ids = [pk for pk in map(valid_id, request.POST.getlist("alert")) if pk is not None]
         n = services.alerts_mark_read(user=request.user, alert_ids=None if "all" in request.POST else ids)
         messages.success(request, f"{n} marked read.")
         return redirect(request.get_full_path())
@@ -43,10 +39,9 @@ def inbox(request):
     return render(request, "notifications/inbox.html", {"page": page, "kind": kind, "kinds": Kind.choices})
 
 
-@login_required
+@role_required(Role.VIEWER)
 @require_http_methods(["GET", "POST"])
 def my_notifications(request):
-    _require(request, Role.VIEWER)
     pref = services.preference_for(request.user)
     recipient = services.Recipient(request.user.pk, pref.kinds, pref.lead_times)
     form = PreferenceForm(recipient=recipient, preference=pref)
@@ -72,10 +67,9 @@ def my_notifications(request):
     })
 
 
-@login_required
+@role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def webhooks(request):
-    _require(request, Role.ADMIN)
     form = WebhookForm()
     if request.method == "POST":
         form = WebhookForm(request.POST)
@@ -91,10 +85,9 @@ def webhooks(request):
     return render(request, "notifications/webhooks.html", {"endpoints": selectors.webhook_endpoints(), "form": form})
 
 
-@login_required
+@role_required(Role.ADMIN)
 @require_http_methods(["GET", "POST"])
 def webhook_detail(request, pk: int):
-    _require(request, Role.ADMIN)
     endpoint = get_object_or_404(WebhookEndpoint, pk=pk)
     initial = {"name": endpoint.name, "url": endpoint.url, "events": endpoint.events, "active": endpoint.active}
     form = WebhookForm(initial=initial)

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from core.api.fields import valid_id
 from core.permissions import role_required
 from core.roles import Role
 from core.views import apply_errors
@@ -50,7 +51,7 @@ def working_calendar(request: HttpRequest) -> HttpResponse:
                 published_year_save(actor=request.user, **year_form.cleaned_data)
             else:
                 pk = request.POST.get("delete", "")
-                override = get_object_or_404(CalendarOverride, pk=int(pk) if pk.isdigit() else 0)
+                override = get_object_or_404(CalendarOverride, pk=valid_id(pk) or 0)
                 calendar_override_delete(override=override, actor=request.user)
         except ValidationError as exc:
             form = override_form if request.POST.get("action") == "day" else year_form

@@ -30,7 +30,10 @@ class ApplicationFilter(df.FilterSet):
     )
     supplier = df.ModelChoiceFilter(label="Supplier", queryset=_suppliers, empty_label="Any supplier")
     kind = df.ChoiceFilter(label="Kind", choices=LicenceKind.choices, empty_label="Any kind")
-    due_within = df.NumberFilter(label="Due within (working days)", method="by_due_within", min_value=0)
+    # max_value: ten years is plenty, and keeps the working-day walk short (a huge value would hang).
+    due_within = df.NumberFilter(
+        label="Due within (working days)", method="by_due_within", min_value=0, max_value=3650
+    )
     accepted_from = df.DateFilter(label="Accepted from", field_name="accepted_on", lookup_expr="gte", widget=DATE)
     accepted_to = df.DateFilter(label="Accepted to", field_name="accepted_on", lookup_expr="lte", widget=DATE)
     overdue = df.BooleanFilter(label="Overdue only", method="by_overdue", widget=forms.CheckboxInput)

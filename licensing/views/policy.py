@@ -44,11 +44,14 @@ POLICY_LIST = ListSpec(
 
 
 def _month(value: str, today: dt.date) -> dt.date:
+    """The first of ``?month=YYYY-MM`` within 1900-2100 (so the previous and next month exist), else this month."""
     try:
         year, month = (int(x) for x in value.split("-"))
-        return dt.date(year, month, 1)
-    except (ValueError, TypeError):
-        return today.replace(day=1)
+        if 1900 <= year <= 2100:
+            return dt.date(year, month, 1)
+    except (ValueError, TypeError, OverflowError):
+        pass
+    return today.replace(day=1)
 
 
 @role_required(Role.VIEWER)

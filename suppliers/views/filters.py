@@ -127,7 +127,8 @@ class LicenceFilter(df.FilterSet):
     q = df.CharFilter(label="Search", method="search", widget=SEARCH)
     status = df.ChoiceFilter(choices=LicenceStatus.choices, empty_label="Any status")
     supplier = df.ModelChoiceFilter(queryset=_suppliers, empty_label="Any supplier")
-    expiring_within = df.NumberFilter(label="Expiring within (days)", method="by_expiring", min_value=0)
+    # max_value: a huge value would overflow the date arithmetic (a 500).
+    expiring_within = df.NumberFilter(label="Expiring within (days)", method="by_expiring", min_value=0, max_value=3650)
     with_balance = df.BooleanFilter(label="With balance left", method="by_balance", widget=forms.CheckboxInput)
 
     class Meta:

@@ -9,6 +9,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from core.api.fields import valid_id
 from core.exports import Column
 from core.permissions import role_required
 from core.roles import Role, has_role
@@ -132,7 +133,8 @@ def licence_create(request: HttpRequest) -> HttpResponse:
     else:
         initial, line_initial = {}, []
         app_id = request.GET.get("application", "")
-        app = LicenceApplication.objects.filter(pk=int(app_id)).first() if app_id.isdigit() else None
+        app_pk = valid_id(app_id)  # "²".isdigit() is true and huge ids overflow: never int() raw input
+        app = LicenceApplication.objects.filter(pk=app_pk).first() if app_pk else None
         if app:
             initial = {"application": app.pk, "supplier": app.supplier_id, "kind": app.kind}
             line_initial = [
