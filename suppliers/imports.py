@@ -74,7 +74,12 @@ class Parser:
                 self.fail(row, column, "This value is required.")
             return None
         if "," in value and "." not in value:
-            value = value.replace(",", ".")  # a European decimal comma
+            if THOUSANDS.fullmatch(value):
+                # "1,234" is a thousand and more in English and about one in German: a factor of
+                # 1,000 hangs on the reader's habit, so the file must say which it means.
+                self.fail(row, column, f"“{row.get(column)}” is ambiguous; write 1234 or 1.234.")
+                return None
+            value = value.replace(",", ".")  # a European decimal comma ("12,5")
         elif "," in value:
             # Both separators: only "1,234.5" (commas group thousands before the dot) is unambiguous;
             # "1.234,5" would otherwise silently read as 1.2345.

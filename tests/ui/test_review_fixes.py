@@ -22,7 +22,7 @@ def preview(client, url: str, text: str):
 @pytest.mark.parametrize(
     ("qty", "word"),
     [("NaN", "finite"), ("Infinity", "finite"), ("-inf", "finite"), ("sNaN", "finite"),
-     ("1.234,5", "ambiguous"), ("1,23,4.5.6", "ambiguous")],
+     ("1.234,5", "ambiguous"), ("1,23,4.5.6", "ambiguous"), ("1,234", "ambiguous")],
 )
 def test_non_finite_and_ambiguous_quantities_are_row_errors_not_500s(scene, procurement, client, qty, word):
     client.force_login(procurement)
