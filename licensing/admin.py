@@ -1,7 +1,20 @@
-"""Admin pages for the licensing core. Writes that carry rules go through licensing.services
-(clock refresh, calendar changes), so the admin cannot bypass them."""
+"""Admin pages for the licensing core. Writes that carry rules go through the services:
+applications, policy events and the calendar through licensing.services (clock refresh,
+lead days, calendar changes); a licence's header, revocation and reinstatement through
+suppliers.services.licence_change (its status follows its balances and dates, so it is
+read-only here, as are its lines: what MOFCOM approved). A refused write shows as a form
+error (``ServiceAdminMixin``), never a server error."""
 
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
@@ -17,6 +30,78 @@ from .models import (
     PolicyEvent,
     PublishedCalendarYear,
 )
+
+
+class _DryRun(Exception):
+    """Rolls back the trial run of a service in ``ServiceAdminForm.clean()``."""
+
+
+def add_service_errors(form: forms.BaseForm, exc: ValidationError) -> None:
+    """Show a service's refusal (a DomainError, keyed by field) on the form."""
+    errors = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
+    for name, messages_ in errors.items():
+        form.add_error(name if name in form.fields else None, messages_)
+
+
+def try_service(form: forms.BaseForm, call: Callable[[], Any]) -> None:
+    """Run ``call`` in a savepoint that is always rolled back, so that a refused change shows
+    as a form error instead of a server error; ``save_model`` then runs the service for real."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRun
+    except _DryRun:
+        pass
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+
+
+def copy_saved_state(saved, obj) -> None:
+    """Give the admin's ``obj`` the saved row's state, so inline formsets and the log attach to it."""
+    for field in saved._meta.concrete_fields:
+        setattr(obj, field.attname, getattr(saved, field.attname))
+    obj._state.adding = False
+    obj._state.db = saved._state.db
+
+
+class ServiceAdminForm(forms.ModelForm):
+    """Tries the admin's ``service_save`` in ``clean()`` (see ``try_service``)."""
+
+    service_admin: ServiceAdminMixin | None = None
+    service_request = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and self.service_admin is not None:
+            change = self.instance.pk is not None
+            # A copy: the services set fields (and a new row's pk) on the instance they get.
+            instance = copy.copy(self.instance)
+            try_service(self, lambda: self.service_admin.service_save(self.service_request, instance, self, change))
+        return cleaned
+
+
+class ServiceAdminMixin:
+    """``save_model`` goes through ``service_save(request, obj, form, change)``, which returns
+    the saved instance; the form tries it first, so a refusal is a form error."""
+
+    form = ServiceAdminForm
+
+    def service_save(self, request, obj, form, change):
+        raise NotImplementedError
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.service_admin, form.service_request = self, request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        copy_saved_state(self.service_save(request, obj, form, change), obj)
+
+
+def changed_fields(form: forms.ModelForm, change: bool, allowed) -> dict[str, Any]:
+    """The form's values a service may take: the changed ones on a change, all on an add."""
+    names = form.changed_data if change else form.cleaned_data
+    return {name: form.cleaned_data[name] for name in names if name in allowed}
 
 
 @admin.register(ControlledItem)
@@ -69,25 +154,43 @@ class LicenceApplicationAdmin(SimpleHistoryAdmin):
         else:
             saved = services.application_create(actor=request.user, **fields)  # draft, with its reference
         # The inline formsets hold ``obj``: give it the saved row's state so they attach to it.
-        for field in saved._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+        copy_saved_state(saved, obj)
 
 
 class LicenceLineInline(admin.TabularInline):
+    # What MOFCOM approved: read-only (a changed quantity would leave the status stale).
     model = LicenceLine
     extra = 0
-    autocomplete_fields = ("item",)
+    can_delete = False
+    fields = readonly_fields = ("item", "approved_quantity", "unit")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+LICENCE_HEADER_FIELDS = frozenset({"number", "kind", "valid_from", "valid_until", "notes", "external_ref"})
 
 
 @admin.register(Licence)
-class LicenceAdmin(SimpleHistoryAdmin):
+class LicenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """Licences are recorded with their lines through the UI or the API (licence_create); here
+    the header can be corrected. The status is read-only: it follows the balances and dates.
+    suppliers.admin registers a subclass that saves through suppliers.services.licence_change
+    (which keeps the status in step) and adds the revoke and reinstate actions; licensing cannot
+    import suppliers (dependencies point one way)."""
+
     list_display = ("number", "supplier", "kind", "valid_from", "valid_until", "status")
     list_filter = ("status", "kind")
     search_fields = ("number", "external_ref", "supplier__name")
-    autocomplete_fields = ("supplier", "application")
+    readonly_fields = ("supplier", "application", "status")
     inlines = [LicenceLineInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def service_save(self, request, obj, form, change):
+        fields = changed_fields(form, change, LICENCE_HEADER_FIELDS)
+        return services.licence_update(licence=obj, actor=request.user, **fields)
 
 
 @admin.register(Document)
@@ -98,11 +201,25 @@ class DocumentAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(PolicyEvent)
-class PolicyEventAdmin(SimpleHistoryAdmin):
+class PolicyEventAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
+    """Saves through policy_event_save, which checks ``lead_days`` (the alert scan compares them
+    as whole numbers) and derives the items from the elements when none are picked."""
+
     list_display = ("date", "title", "jurisdiction", "kind", "confidence")
     list_filter = ("jurisdiction", "kind", "confidence")
     search_fields = ("title", "summary")
     filter_horizontal = ("items",)
+
+    def service_save(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in (form.changed_data if change else form.cleaned_data)}
+        if not change and not fields.get("items"):
+            fields.pop("items", None)  # none picked: the service derives them from the elements
+        return services.policy_event_save(event=obj if change else None, actor=request.user, **fields)
+
+    def save_related(self, request, form, formsets, change):
+        # The service has set the items already; form.save_m2m() would overwrite derived ones.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
 
 class CalendarAdminMixin:

@@ -1,11 +1,15 @@
-"""Admin pages for suppliers, orders and shipments. A shipment's writes go through
-suppliers.services (drawdown, customs window, licence status), so the admin cannot over-draw."""
+"""Admin pages for suppliers, orders, shipments and licences. Purchase orders, shipments and
+licences save through suppliers.services (needed-by range and risk flags; drawdown, customs
+window; licence status), so the admin cannot bypass them: a refused change is a form error
+(licensing.admin.ServiceAdminMixin). Suppliers are plain rows (the model validates the USCC)."""
 
-from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
+
+from licensing import admin as licensing_admin
+from licensing.admin import ServiceAdminForm, ServiceAdminMixin, changed_fields
+from licensing.models import Licence
 
 from . import services
 from .models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine, Supplier
@@ -25,12 +29,17 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SimpleHistoryAdmin):
+class PurchaseOrderAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "supplier", "order_date", "needed_by", "status", "at_risk")
     list_filter = ("status", "at_risk")
     search_fields = ("number", "external_ref", "supplier__name")
+    readonly_fields = ("at_risk", "expected_arrival")  # computed by suppliers.risk
     autocomplete_fields = ("supplier",)
     inlines = [PurchaseOrderLineInline]
+
+    def service_save(self, request, obj, form, change):
+        fields = changed_fields(form, change, services.PO_FIELDS)
+        return services.purchase_order_save(purchase_order=obj if change else None, actor=request.user, **fields)
 
 
 class ShipmentLineInline(admin.TabularInline):
@@ -43,45 +52,14 @@ class ShipmentLineInline(admin.TabularInline):
         return False
 
 
-class _DryRun(Exception):
-    """Rolls back the trial run of the service in ShipmentAdminForm.clean()."""
-
-
-def _service_fields(form: forms.ModelForm, change: bool) -> dict:
-    names = form.changed_data if change else form.cleaned_data
-    return {name: form.cleaned_data[name] for name in names if name in services.SHIPMENT_FIELDS}
-
-
-class ShipmentAdminForm(forms.ModelForm):
+class ShipmentAdminForm(ServiceAdminForm):
     class Meta:
         model = Shipment
         fields = sorted(services.SHIPMENT_FIELDS)
 
-    def clean(self):
-        """Run shipment_save in a savepoint that is always rolled back, so that a refused
-        change (an over-draw after a status change, a hold without a date) shows as a form
-        error instead of a server error. save_model then runs it for real."""
-        cleaned = super().clean()
-        if self.errors:
-            return cleaned
-        change = self.instance.pk is not None
-        try:
-            with transaction.atomic():
-                services.shipment_save(
-                    shipment=self.instance if change else None, actor=getattr(self, "user", None),
-                    **_service_fields(self, change),
-                )
-                raise _DryRun
-        except _DryRun:
-            pass
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                self.add_error(name if name in self.fields else None, messages)
-        return cleaned
-
 
 @admin.register(Shipment)
-class ShipmentAdmin(SimpleHistoryAdmin):
+class ShipmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     # Drawdown rules live in suppliers.services.shipment_save and every save here goes through
     # it; the licence, the lines and the override can only change through the UI or the API,
     # where the over-draw check, the compliance role and the override note are asked for.
@@ -93,19 +71,9 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ("supplier", "purchase_order")
     inlines = [ShipmentLineInline]
 
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.user = request.user  # the trial run in clean() needs the actor (roles)
-        return form
-
-    def save_model(self, request, obj, form, change):
-        saved = services.shipment_save(
-            shipment=obj if change else None, actor=request.user, **_service_fields(form, change)
-        )
-        for field in saved._meta.concrete_fields:
-            setattr(obj, field.attname, getattr(saved, field.attname))
-        obj._state.adding = False
-        obj._state.db = saved._state.db
+    def service_save(self, request, obj, form, change):
+        fields = changed_fields(form, change, services.SHIPMENT_FIELDS)
+        return services.shipment_save(shipment=obj if change else None, actor=request.user, **fields)
 
     def delete_model(self, request, obj):
         services.shipment_delete(shipment=obj, actor=request.user)
@@ -113,3 +81,37 @@ class ShipmentAdmin(SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for shipment in queryset:
             services.shipment_delete(shipment=shipment, actor=request.user)
+
+
+admin.site.unregister(Licence)
+
+
+@admin.register(Licence)
+class LicenceAdmin(licensing_admin.LicenceAdmin):
+    """licensing's licence admin, saving through licence_change (status kept in step with the
+    balances and dates), with the only status changes a person makes: revoke and reinstate."""
+
+    actions = ["revoke", "reinstate"]
+
+    def service_save(self, request, obj, form, change):
+        fields = changed_fields(form, change, licensing_admin.LICENCE_HEADER_FIELDS)
+        return services.licence_change(licence=obj, actor=request.user, **fields)
+
+    def _set_revoked(self, request, queryset, revoked: bool) -> None:
+        done = 0
+        for licence in queryset:
+            try:
+                services.licence_change(licence=licence, actor=request.user, revoked=revoked)
+            except ValidationError as exc:
+                self.message_user(request, f"{licence.number}: {' '.join(exc.messages)}", messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, f"{done} licence(s) {'revoked' if revoked else 'reinstated'}.")
+
+    @admin.action(description="Revoke the selected licences")
+    def revoke(self, request, queryset):
+        self._set_revoked(request, queryset, True)
+
+    @admin.action(description="Reinstate the selected licences (the status follows balances and dates)")
+    def reinstate(self, request, queryset):
+        self._set_revoked(request, queryset, False)

@@ -42,7 +42,8 @@ from .models import (
     ShipmentStatus,
     Supplier,
 )
-from .selectors import TO_BASE, licence_lines_with_drawdown, licences_exhausted_ids
+from .selectors import TO_BASE, licence_lines_with_drawdown
+from .services import customs_response_due, licences_refresh_status
 
 MAX_ID = 2**63 - 1
 MAX_ERRORS = 1000  # enough to fix a file; a 10,000-row payload of bad rows stays readable
@@ -360,8 +361,8 @@ def shipments_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
         if status == ShipmentStatus.HELD and held_on is None:
             errors.add(f"[{i}].held_on", "Give the day customs held the shipment.", "required")
         if held_on is not None:
-            cal = cal or clock.calendar()
-            v["customs_response_due"] = cal.add_working_days(held_on, settings.CUSTOMS_RESPONSE_WORKING_DAYS)
+            cal = cal or clock.calendar()  # loaded once for the whole batch
+            v["customs_response_due"] = customs_response_due(held_on, cal=cal)
         elif "held_on" in v:
             v["customs_response_due"] = None
     current_lines = _current_shipment_lines([row.existing for row in parsed if row.existing])
@@ -504,17 +505,6 @@ def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
     }
     licences_refresh_status(licence_ids)
     return _result(parsed, objects)
-
-
-def licences_refresh_status(licence_ids: set[int]) -> None:
-    """Active <-> exhausted for every licence in ``licence_ids``: three queries for any number."""
-    if not licence_ids:
-        return
-    exhausted = licences_exhausted_ids(licence_ids)
-    Licence.objects.filter(pk__in=exhausted, status=LicenceStatus.ACTIVE).update(status=LicenceStatus.EXHAUSTED)
-    Licence.objects.filter(pk__in=licence_ids - exhausted, status=LicenceStatus.EXHAUSTED).update(
-        status=LicenceStatus.ACTIVE
-    )
 
 
 # --- Purchase orders ----------------------------------------------------------------------------

@@ -110,7 +110,8 @@ def _decision_date(po: PurchaseOrder, predictor: Predictor) -> dt.date | None:
 
 
 def purchase_orders_refresh_risk(*, today: dt.date | None = None) -> int:
-    """Set ``at_risk`` and ``expected_arrival`` on every open purchase order (rule above).
+    """Set ``at_risk`` and ``expected_arrival`` on every open purchase order (rule above), and
+    clear them on every other one (a closed or cancelled order is not waiting for a licence).
 
     Set-based: the predictor's history, the arrival times and the open orders with their
     lines and applications are loaded in a constant number of queries and the changes
@@ -146,7 +147,13 @@ def purchase_orders_refresh_risk(*, today: dt.date | None = None) -> int:
             changed.append(po)
     with transaction.atomic():
         PurchaseOrder.objects.bulk_update(changed, ["at_risk", "expected_arrival"], batch_size=500)
-    return len(changed)
+        # One UPDATE for the orders no longer open (closed in bulk, by import, before this rule).
+        cleared = (
+            PurchaseOrder.objects.exclude(status=PurchaseOrder.Status.OPEN)
+            .filter(Q(at_risk=True) | Q(expected_arrival__isnull=False))
+            .update(at_risk=False, expected_arrival=None)
+        )
+    return len(changed) + cleared
 
 
 def _empty_card() -> dict[str, Any]:

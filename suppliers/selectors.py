@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.db.models import (
     Case,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -28,7 +29,15 @@ from django.db.models.functions import Coalesce
 from licensing import clock
 from licensing.models import Licence, LicenceLine, LicenceStatus
 
-from .models import PENDING_STATUSES, RESERVING_STATUSES, USING_STATUSES, Shipment, ShipmentLine, ShipmentStatus
+from .models import (
+    PENDING_STATUSES,
+    RESERVING_STATUSES,
+    USING_STATUSES,
+    PurchaseOrder,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
 
 QTY = DecimalField(max_digits=24, decimal_places=6)
 ZERO = Value(Decimal("0"), output_field=QTY)
@@ -130,13 +139,28 @@ def shipments_held() -> QuerySet[Shipment]:
     return Shipment.objects.filter(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
 
 
+def _lines_with_balance(queryset: QuerySet[LicenceLine]) -> QuerySet[LicenceLine]:
+    """The one rule for "balance left": a line whose balance is above zero."""
+    return licence_lines_with_drawdown(queryset).filter(balance__gt=0)
+
+
 def licences_exhausted_ids(licence_ids) -> set[int]:
     """Which of these licences have no balance left on any line."""
-    open_lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence_id__in=licence_ids)).filter(
-        balance__gt=0
-    )
+    open_lines = _lines_with_balance(LicenceLine.objects.filter(licence_id__in=licence_ids))
     with_balance = set(open_lines.values_list("licence_id", flat=True))
     return set(licence_ids) - with_balance
+
+
+def licence_has_balance_q() -> Q:
+    """Licences with at least one line that still has balance (one correlated subquery), for
+    ``Licence.objects.filter(...)``; the same rule as ``licences_exhausted_ids``."""
+    return Q(Exists(_lines_with_balance(LicenceLine.objects.filter(licence=OuterRef("pk")))))
+
+
+def purchase_orders_at_risk() -> QuerySet[PurchaseOrder]:
+    """Open purchase orders flagged at risk by ``suppliers.risk.purchase_orders_refresh_risk``
+    (a closed or cancelled order is never at risk, whatever its stored flag)."""
+    return PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN, at_risk=True)
 
 
 def licence_line_balance_q(threshold_share: Decimal) -> Q:

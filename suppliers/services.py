@@ -27,7 +27,7 @@ from .models import (
     ShipmentStatus,
     Supplier,
 )
-from .selectors import TO_BASE, licence_lines_with_drawdown, licence_suggestion
+from .selectors import TO_BASE, licence_lines_with_drawdown, licence_suggestion, licences_exhausted_ids
 
 SUPPLIER_FIELDS = frozenset(
     {
@@ -76,6 +76,10 @@ def purchase_order_save(
         setattr(po, name, value)
     if po.needed_by and po.order_date and po.needed_by < po.order_date:
         raise field_error("needed_by", "The needed-by date cannot be before the order date.", code="invalid_range")
+    if po.status != PurchaseOrder.Status.OPEN:
+        # Only open orders can be late for want of a licence (suppliers.risk); a closed or
+        # cancelled one must not keep a flag from when it was open.
+        po.at_risk, po.expected_arrival = False, None
     _save(po, actor=actor, reason="saved")
     if lines is not None:
         po.lines.all().delete()
@@ -134,26 +138,26 @@ def _check_drawdown(
     return True
 
 
-def _refresh_licence_status(licence_id: int) -> None:
-    """Active <-> exhausted as balances change; expired and revoked stay as they are."""
-    licence = Licence.objects.get(pk=licence_id)
-    if licence.status not in (LicenceStatus.ACTIVE, LicenceStatus.EXHAUSTED):
+def licences_refresh_status(licence_ids: Iterable[int]) -> None:
+    """Active <-> exhausted as balances change, for every licence in ``licence_ids``: three
+    queries for any number. Expired and revoked stay as they are (``licence_change`` decides
+    those)."""
+    licence_ids = set(licence_ids) - {None}
+    if not licence_ids:
         return
-    open_lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence_id=licence_id)).filter(balance__gt=0)
-    status = LicenceStatus.ACTIVE if open_lines.exists() else LicenceStatus.EXHAUSTED
-    if status != licence.status:
-        Licence.objects.filter(pk=licence_id).update(status=status)
+    exhausted = licences_exhausted_ids(licence_ids)
+    Licence.objects.filter(pk__in=exhausted, status=LicenceStatus.ACTIVE).update(status=LicenceStatus.EXHAUSTED)
+    Licence.objects.filter(pk__in=licence_ids - exhausted, status=LicenceStatus.EXHAUSTED).update(
+        status=LicenceStatus.ACTIVE
+    )
 
 
-def customs_response_due(held_on: dt.date | None) -> dt.date | None:
-    """GAC No. 123 of 2025: 7 Chinese working days after the hold, counted like the clock."""
+def customs_response_due(held_on: dt.date | None, *, cal: clock.WorkingCalendar | None = None) -> dt.date | None:
+    """GAC No. 123 of 2025: 7 Chinese working days after the hold, counted like the clock.
+    Pass ``cal`` when computing many, so the calendar is loaded once."""
     if held_on is None:
         return None
-    return clock.calendar().add_working_days(held_on, settings.CUSTOMS_RESPONSE_WORKING_DAYS)
-
-
-def _normalise_lines(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    return [dict(line) for line in lines]
+    return (cal or clock.calendar()).add_working_days(held_on, settings.CUSTOMS_RESPONSE_WORKING_DAYS)
 
 
 @transaction.atomic
@@ -182,10 +186,9 @@ def shipment_save(
     for name, value in fields.items():
         setattr(shipment, name, value)
     if lines is not None:
-        lines = _normalise_lines(lines)
+        lines = [dict(line) for line in lines]
         if not lines:
             raise field_error("lines", "A shipment needs at least one line.", code="required")
-    if lines is not None:
         current_lines = lines
     elif creating:
         current_lines = []  # e.g. the admin's add form: lines come later through the UI or API
@@ -229,8 +232,7 @@ def shipment_save(
     if lines is not None:
         shipment.lines.all().delete()
         _lines(ShipmentLine, "shipment", shipment, lines, actor=actor)
-    for licence_id in {old_licence_id, shipment.licence_id} - {None}:
-        _refresh_licence_status(licence_id)
+    licences_refresh_status({old_licence_id, shipment.licence_id})
     shipment.suggested_licence = suggested
     return shipment
 
@@ -242,17 +244,37 @@ def shipment_delete(*, shipment: Shipment, actor=None) -> None:
     licence_id = shipment.licence_id
     shipment._history_user = actor if getattr(actor, "is_authenticated", False) else None
     shipment.delete()
-    if licence_id is not None:
-        _refresh_licence_status(licence_id)
+    licences_refresh_status({licence_id})
 
 
-def licence_change(*, licence: Licence, actor=None, **fields: Any) -> Licence:
-    """Change a licence's header and keep its status in step with its balances."""
+def licence_change(*, licence: Licence, actor=None, revoked: bool | None = None, **fields: Any) -> Licence:
+    """Change a licence's header, revoke it (``revoked=True``) or reinstate it (``False``).
+
+    The one place that decides a licence's status after a change; no caller sets it: revoked
+    stays revoked; otherwise expired if ``valid_until`` is before today (Shanghai), otherwise
+    the balances decide active or exhausted. So a licence whose validity is extended comes
+    back from expired, and one reinstated after its end date is expired, not active.
+    """
+    if "status" in fields:
+        raise field_error(
+            "status",
+            "A licence's status follows its balances and dates; it can only be revoked or reinstated.",
+            code="invalid_choice",
+        )
     with transaction.atomic():
-        licence = licence_update(licence=licence, actor=actor, **fields)
-        if licence.status in (LicenceStatus.ACTIVE, LicenceStatus.EXHAUSTED):
-            _refresh_licence_status(licence.pk)
-            licence.refresh_from_db(fields=["status"])
+        current = Licence.objects.select_for_update().get(pk=licence.pk)
+        valid_until = fields.get("valid_until", current.valid_until)
+        if revoked or (revoked is None and current.status == LicenceStatus.REVOKED):
+            status = LicenceStatus.REVOKED
+        elif isinstance(valid_until, dt.date) and valid_until < clock.today():
+            status = LicenceStatus.EXPIRED
+        elif current.status == LicenceStatus.EXHAUSTED:
+            status = LicenceStatus.EXHAUSTED  # the balance refresh below may make it active
+        else:
+            status = LicenceStatus.ACTIVE  # likewise exhausted if nothing is left
+        licence = licence_update(licence=current, actor=actor, status=status, **fields)
+        licences_refresh_status({licence.pk})
+        licence.refresh_from_db(fields=["status"])
     return licence
 
 
@@ -260,12 +282,16 @@ def shipments_refresh_customs_due() -> int:
     """Recompute the customs windows of held shipments (after a calendar override). Called on
     commit of a calendar change (``licensing.signals.calendar_changed``, connected in
     ``SuppliersConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
-    Returns how many changed."""
-    n = 0
+    The calendar is loaded once and the changes written in batches of 500, so the query
+    count does not grow with the number of held shipments. Returns how many changed."""
+    cal = clock.calendar()
     held = Shipment.objects.filter(status=ShipmentStatus.HELD, held_on__isnull=False)
-    for shipment in held.only("pk", "held_on", "customs_response_due"):
-        due = customs_response_due(shipment.held_on)
+    changed = []
+    for shipment in held.only("pk", "held_on", "customs_response_due").order_by("pk"):
+        due = customs_response_due(shipment.held_on, cal=cal)
         if due != shipment.customs_response_due:
-            Shipment.objects.filter(pk=shipment.pk).update(customs_response_due=due)
-            n += 1
-    return n
+            shipment.customs_response_due = due
+            changed.append(shipment)
+    with transaction.atomic():
+        Shipment.objects.bulk_update(changed, ["customs_response_due"], batch_size=500)
+    return len(changed)

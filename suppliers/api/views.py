@@ -204,12 +204,18 @@ class LicenceViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, ApiView
         return response
 
     def perform_update(self, instance, data):
-        status = data.get("status")
-        if status is not None and status != instance.status and status not in ("revoked", "active"):
-            # exhausted and expired follow the balances and the calendar, never a client.
+        # Clients send "revoked" or "active" (reinstate); licence_change decides the rest
+        # (expired, exhausted). Sending the current status back, whatever it is, changes nothing.
+        status = data.pop("status", None)
+        revoked = None
+        if status == "revoked":
+            revoked = True
+        elif status == "active":
+            revoked = False
+        elif status is not None and status != instance.status:
             raise field_error(
                 "status",
                 "Set a licence to revoked, or back to active; the rest follows the balances.",
                 code="invalid_choice",
             )
-        return services.licence_change(licence=instance, actor=actor_of(self.request), **data)
+        return services.licence_change(licence=instance, actor=actor_of(self.request), revoked=revoked, **data)

@@ -154,10 +154,10 @@ def licence_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form = LicenceEditForm(request.POST)
         if form.is_valid():
             data = dict(form.cleaned_data)
-            if data["status"] == "active" and licence.status != "revoked":
-                data.pop("status")  # active/exhausted/expired follow the balances and dates
+            # The form offers revoked or active (reinstate); licence_change decides expired/exhausted.
+            revoked = data.pop("status") == "revoked"
             try:
-                licence = services.licence_change(licence=licence, actor=request.user, **data)
+                licence = services.licence_change(licence=licence, actor=request.user, revoked=revoked, **data)
             except ValidationError as exc:
                 apply_errors(exc, form)
             else:
