@@ -18,13 +18,13 @@ from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 
 from licensing.clock import WorkingCalendar
-from licensing.models import ApplicationStatus, Document, Licence, LicenceLine, LicenceStatus, PolicyEvent
+from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
 from licensing.models.applications import OPEN_STATUSES, LicenceApplication
 from licensing.selectors import clock_running_applications, overdue_applications
-from suppliers.models import PENDING_STATUSES, PurchaseOrder, Shipment
+from suppliers.models import PENDING_STATUSES, Shipment
 from suppliers.selectors import (
-    licence_line_balance_q,
-    licence_lines_with_drawdown,
+    licence_lines_low_balance,
+    purchase_orders_at_risk,
     shipments_after_expiry,
     shipments_held,
     shipments_late,
@@ -229,8 +229,7 @@ def licence_expiring(ctx: ScanContext) -> list[Alert]:
 def licence_low_balance(ctx: ScanContext) -> list[Alert]:
     share = Decimal(str(settings.ALERT_LOW_BALANCE_SHARE))
     pct = f"{share * 100:g}%"
-    lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence__status=LicenceStatus.ACTIVE))
-    qs = lines.filter(licence_line_balance_q(share)).filter(
+    qs = licence_lines_low_balance(share).filter(
         _not_alerted(K.LICENCE_LOW_BALANCE, T.LICENCE_LINE, lead=None, threshold=pct)
     )
     out = []
@@ -275,7 +274,7 @@ def shipment_late(ctx: ScanContext) -> list[Alert]:
 
 def po_at_risk(ctx: ScanContext) -> list[Alert]:
     # at_risk is a stored column kept by the prediction refresh (DESIGN §4.3); we only read it.
-    qs = PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN, at_risk=True).filter(
+    qs = purchase_orders_at_risk().filter(
         _not_alerted(K.PO_AT_RISK, T.PURCHASE_ORDER, lead=None, due="needed_by")
     )
     out = []

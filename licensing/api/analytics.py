@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api.fields import IdFilter
 from core.api.permissions import ApiPermission
 from core.api.schema import READ, errors
 
@@ -28,7 +29,8 @@ from ..models import ApplicationLine, ApplicationStatus, LicenceApplication
 class DelayFilter(django_filters.FilterSet):
     """The applications list's filters that make sense for decided applications."""
 
-    supplier = django_filters.NumberFilter(field_name="supplier_id", help_text="Supplier id.")
+    # Bounded like every id filter: a huge number is a 400, not an overflow in the database.
+    supplier = IdFilter(field_name="supplier_id", help_text="Supplier id.")
     status = django_filters.MultipleChoiceFilter(
         choices=ApplicationStatus.choices, help_text="approved or rejected (repeat for both)."
     )

@@ -19,8 +19,9 @@ from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyE
 from licensing.models.applications import CLOCK_STATUSES
 from licensing.views.applications import decorate_clocks
 
-from ..models import PurchaseOrder, Shipment, ShipmentStatus
-from .filters import has_balance, shipments_at_risk_q
+from ..models import Shipment, ShipmentStatus
+from ..selectors import licence_has_balance_q, purchase_orders_at_risk
+from .filters import shipments_at_risk_q
 from .shipments import decorate_risk
 
 DUE_SOON_WORKING_DAYS = 10
@@ -44,7 +45,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             valid_until__gte=today,
             valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
         )
-        .filter(has_balance())
+        .filter(licence_has_balance_q())
         .select_related("supplier")
         .order_by("valid_until", "id")
     )
@@ -52,7 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         Shipment.objects.filter(shipments_at_risk_q(today)).select_related("supplier", "licence").order_by("eta", "id")
     )
     po_qs = (
-        PurchaseOrder.objects.filter(at_risk=True, status=PurchaseOrder.Status.OPEN)
+        purchase_orders_at_risk()
         .select_related("supplier")
         .order_by("needed_by", "id")
     )

@@ -6,13 +6,13 @@ import datetime as dt
 
 import django_filters as df
 from django import forms
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import F, Q
 
 from licensing import clock
-from licensing.models import Licence, LicenceLine, LicenceStatus
+from licensing.models import Licence, LicenceStatus
 
 from ..models import PENDING_STATUSES, PurchaseOrder, Shipment, ShipmentStatus, Supplier
-from ..selectors import licence_lines_with_drawdown
+from ..selectors import licence_has_balance_q, purchase_orders_at_risk
 
 SEARCH = forms.TextInput(attrs={"type": "search", "placeholder": "Search…"})
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -33,12 +33,6 @@ def shipments_at_risk_q(today: dt.date) -> Q:
         planned_ship_date__gt=F("licence__valid_until"),
     )
     return late | held | after_expiry
-
-
-def has_balance():
-    """Licences with at least one line that still has balance (one correlated subquery)."""
-    lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence=OuterRef("pk"))).filter(balance__gt=0)
-    return Exists(lines)
 
 
 class SupplierFilter(df.FilterSet):
@@ -88,7 +82,7 @@ class PurchaseOrderFilter(df.FilterSet):
         )
 
     def by_at_risk(self, queryset, name, value):
-        return queryset.filter(at_risk=True, status=PurchaseOrder.Status.OPEN) if value else queryset
+        return queryset.filter(pk__in=purchase_orders_at_risk().values("pk")) if value else queryset
 
 
 class ShipmentFilter(df.FilterSet):
@@ -152,4 +146,4 @@ class LicenceFilter(df.FilterSet):
         )
 
     def by_balance(self, queryset, name, value):
-        return queryset.filter(has_balance()) if value else queryset
+        return queryset.filter(licence_has_balance_q()) if value else queryset

@@ -189,6 +189,22 @@ def test_licence_low_balance_under_ten_percent(subscribers):
     assert alert.subject_id == line.pk and alert.url == f"/licences/{line.licence_id}/"
 
 
+def test_licence_low_balance_converts_kilograms_drawn_from_a_licence_in_tonnes(subscribers):
+    item = ControlledItemFactory(code="TB-OX")
+    supplier = SupplierFactory()
+    line = LicenceLineFactory(licence=LicenceFactory(supplier=supplier), item=item, approved_quantity=Decimal("2"),
+                              unit="t")
+    shipment = ShipmentFactory(supplier=supplier, licence=line.licence, status=ShipmentStatus.IN_TRANSIT)
+    ShipmentLineFactory(shipment=shipment, item=item, quantity=Decimal("1700"), unit="kg")
+    with at(2025, 11, 1):
+        assert services.run_scan().alerts == 0  # 0.3 t of 2 t left: 15 %
+    ShipmentLineFactory(shipment=ShipmentFactory(supplier=supplier, licence=line.licence), item=item,
+                        quantity=Decimal("150"), unit="kg")
+    with at(2025, 11, 1):
+        assert services.run_scan().alerts == 1  # 0.15 t left: 7.5 %
+    assert "0.150 t left of 2.000 t" in Alert.objects.get(kind=Kind.LICENCE_LOW_BALANCE).message
+
+
 # --- shipments and purchase orders ------------------------------------------------------------
 
 
