@@ -104,6 +104,17 @@ def _num(value: Any) -> float:
         return 0.0
 
 
+def _figure(value: Any) -> str:
+    """A chart figure as people read it: 50 rather than 50.0, 47.5 kept."""
+    number = _num(value)
+    return f"{number:.0f}" if number == round(number) else f"{number:.1f}"
+
+
+@register.filter
+def figure(value: Any) -> str:
+    return "" if value is None else _figure(value)
+
+
 @register.inclusion_tag("core/_hbar_chart.html")
 def hbar_chart(
     rows,
@@ -129,6 +140,7 @@ def hbar_chart(
         d["w"] = round(track_w * _num(d["value"]) / top, 1)
         d["text_y"] = d["y"] + bar_h / 2 + 4
         d["value_x"] = label_w + d["w"] + 8
+        d["shown"] = _figure(d["value"])
         # About 8 px a character at the chart's font size: longer labels are cut with an
         # ellipsis (the full label stays in the bar's tooltip) rather than clipped at the edge.
         fits = label_w // 8
