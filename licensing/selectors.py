@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from . import clock
 from .models import ApplicationEvent, ApplicationStatus, LicenceApplication, TimeLimitExemption
@@ -74,11 +74,26 @@ def open_applications() -> QuerySet[LicenceApplication]:
     return LicenceApplication.objects.filter(status__in=OPEN_STATUSES)
 
 
+# The conditions on the stored clock, in one place: lists, filters, the dashboard and the
+# alert scan all select "running", "overdue" and "due between" with these.
+def clock_running_q() -> Q:
+    """Accepted or supplement-requested, with a statutory limit (so a stored due date)."""
+    return Q(status__in=CLOCK_STATUSES, decision_due__isnull=False)
+
+
+def overdue_q(today: dt.date) -> Q:
+    return clock_running_q() & Q(decision_due__lt=today)
+
+
+def due_between_q(start: dt.date, end: dt.date) -> Q:
+    return clock_running_q() & Q(decision_due__gte=start, decision_due__lte=end)
+
+
 def clock_running_applications() -> QuerySet[LicenceApplication]:
     """Accepted or supplement-requested applications with a statutory limit."""
-    return LicenceApplication.objects.filter(status__in=CLOCK_STATUSES, decision_due__isnull=False)
+    return LicenceApplication.objects.filter(clock_running_q())
 
 
 def overdue_applications(today: dt.date | None = None) -> QuerySet[LicenceApplication]:
     """Undecided applications whose stored due date has passed (served by the partial index)."""
-    return clock_running_applications().filter(decision_due__lt=today or clock.today())
+    return LicenceApplication.objects.filter(overdue_q(today or clock.today()))

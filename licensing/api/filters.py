@@ -9,7 +9,7 @@ from django_filters import rest_framework as filters
 from core.api.fields import ApiFilterSet, BooleanFilter, IdFilter, date_range
 from licensing import clock
 from licensing.models import ApplicationLine, ApplicationStatus, ControlledItem, LicenceApplication, PolicyEvent
-from licensing.models.applications import CLOCK_STATUSES
+from licensing.selectors import overdue_q
 
 
 class ControlledItemFilter(ApiFilterSet):
@@ -57,7 +57,7 @@ class ApplicationFilter(ApiFilterSet):
         return queryset.filter(Exists(lines))
 
     def filter_overdue(self, queryset, name, value):
-        overdue = Q(status__in=list(CLOCK_STATUSES), decision_due__isnull=False, decision_due__lt=clock.today())
+        overdue = overdue_q(clock.today())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 

@@ -8,7 +8,8 @@ from django.db.models import Q
 
 from .. import clock
 from ..models import ApplicationStatus, LicenceApplication, LicenceKind, PolicyEvent
-from ..models.applications import CLOCK_STATUSES, OPEN_STATUSES
+from ..models.applications import OPEN_STATUSES
+from ..selectors import due_between_q, overdue_q
 
 SEARCH = forms.TextInput(attrs={"type": "search", "placeholder": "Search…"})
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -63,14 +64,14 @@ class ApplicationFilter(df.FilterSet):
     def by_overdue(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(status__in=CLOCK_STATUSES, decision_due__lt=clock.today())
+        return queryset.filter(overdue_q(clock.today()))
 
     def by_due_within(self, queryset, name, value):
         if value is None:
             return queryset
         today = clock.today()
         until = clock.calendar().add_working_days(today, int(value))
-        return queryset.filter(status__in=CLOCK_STATUSES, decision_due__gte=today, decision_due__lte=until)
+        return queryset.filter(due_between_q(today, until))
 
 
 class PolicyEventFilter(df.FilterSet):

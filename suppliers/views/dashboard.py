@@ -14,9 +14,9 @@ from core.permissions import role_required
 from core.roles import Role
 from licensing import clock
 from licensing.analytics import delay_stats
-from licensing.models import ApplicationStatus as S
 from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
-from licensing.models.applications import CLOCK_STATUSES
+from licensing.models.applications import CLOCK_STATUSES, OPEN_STATUSES
+from licensing.selectors import due_between_q, overdue_q
 from licensing.views.applications import decorate_clocks
 
 from ..models import Shipment, ShipmentStatus
@@ -34,11 +34,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     today = clock.today()
     cal = clock.calendar()
     soon = cal.add_working_days(today, DUE_SOON_WORKING_DAYS)
-    running = LicenceApplication.objects.filter(status__in=CLOCK_STATUSES, decision_due__isnull=False).select_related(
-        "supplier"
-    )
-    overdue_qs = running.filter(decision_due__lt=today).order_by("decision_due", "id")
-    due_qs = running.filter(decision_due__gte=today, decision_due__lte=soon).order_by("decision_due", "id")
+    applications = LicenceApplication.objects.select_related("supplier")
+    overdue_qs = applications.filter(overdue_q(today)).order_by("decision_due", "id")
+    due_qs = applications.filter(due_between_q(today, soon)).order_by("decision_due", "id")
     expiring_qs = (
         Licence.objects.filter(
             status=LicenceStatus.ACTIVE,
@@ -58,12 +56,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("needed_by", "id")
     )
     # One pass over the applications for every application figure on the page.
-    running_q = Q(status__in=CLOCK_STATUSES, decision_due__isnull=False)
     open_counts = LicenceApplication.objects.aggregate(
-        open=Count("id", filter=~Q(status__in=[S.APPROVED, S.REJECTED, S.WITHDRAWN])),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
         running=Count("id", filter=Q(status__in=CLOCK_STATUSES)),
-        overdue=Count("id", filter=running_q & Q(decision_due__lt=today)),
-        due_soon=Count("id", filter=running_q & Q(decision_due__gte=today, decision_due__lte=soon)),
+        overdue=Count("id", filter=overdue_q(today)),
+        due_soon=Count("id", filter=due_between_q(today, soon)),
     )
     counts = {
         "overdue": open_counts["overdue"],
