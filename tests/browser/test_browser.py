@@ -6,6 +6,7 @@ import io
 
 import openpyxl
 import pytest
+from playwright.sync_api import expect
 
 from licensing.models import Document, LicenceApplication
 from suppliers.models import Shipment
@@ -103,6 +104,8 @@ def test_it_imports_a_shipment_file_with_an_error_then_without(page, world, tmp_
     page.set_input_files("input[type=file]", str(bad))
     page.click("button:has-text('Preview')")
     errors = page.locator("#import-errors tbody tr")
+    # Wait for the preview page: count() reads the page as it is, which may still be the form.
+    expect(errors).to_have_count(1)
     assert errors.count() == 1
     assert errors.first.inner_text().split("\t")[:2] == ["3", "item"]
     assert page.locator("text=Commit import").count() == 0
