@@ -158,7 +158,7 @@ def bench_scan(runs: int) -> None:
 
 def bench_bulk(key: str, runs: int) -> None:
     from licensing.models import ControlledItem
-    from suppliers.models import Shipment, ShipmentLine, Supplier
+    from shipments.models import Shipment, ShipmentLine, Supplier
 
     supplier = Supplier.objects.order_by("id").first()
     items = list(ControlledItem.objects.order_by("id").values_list("code", "id")[:2])
@@ -260,7 +260,7 @@ def main() -> None:
     if "scan" in wanted:
         with connection.cursor() as cursor:  # a fresh data set shaped for the scan
             cursor.execute(
-                "TRUNCATE licensing_licenceapplication, licensing_licence, suppliers_shipment, "
+                "TRUNCATE licensing_licenceapplication, licensing_licence, shipments_shipment, "
                 "suppliers_supplier RESTART IDENTITY CASCADE"
             )
         start = time.perf_counter()

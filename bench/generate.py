@@ -23,7 +23,8 @@ from licensing.models import (
     LicenceApplication,
     LicenceLine,
 )
-from suppliers.models import Shipment, ShipmentLine, Supplier
+from shipments.models import Shipment, ShipmentLine
+from suppliers.models import Supplier
 
 TODAY = dt.date(2026, 11, 23)  # the benchmark's fixed "today" (time-machine in bench/run)
 

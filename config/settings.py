@@ -57,11 +57,14 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "template_partials",
-    # Ours, bottom-up: core (users, roles, API plumbing) <- licensing <- suppliers <- notifications
+    # Ours, bottom-up: core <- suppliers <- licensing <- shipments <- notifications <- demo
+    # (docs/architecture.md)
     "core",
-    "licensing",
     "suppliers",
+    "licensing",
+    "shipments",
     "notifications",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -166,9 +169,11 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _queue_dir = VAR_DIR / "celery"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
+        # kombu keeps its exchange tables in the control folder (default: ./control).
+        "control_folder": str(_queue_dir / "control"),
         "data_folder_in": str(_queue_dir / "queue"),
         "data_folder_out": str(_queue_dir / "queue"),
         "processed_folder": str(_queue_dir / "processed"),
@@ -260,7 +265,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ApplicationStatusEnum": "licensing.models.applications.ApplicationStatus",
-        "ShipmentStatusEnum": "suppliers.models.ShipmentStatus",
+        "ShipmentStatusEnum": "shipments.models.ShipmentStatus",
         "LicenceStatusEnum": "licensing.models.licences.LicenceStatus",
         "UnitEnum": "licensing.models.items.Unit",
         "TransportModeEnum": "licensing.models.items.TransportMode",
@@ -333,10 +338,10 @@ CELERY_BEAT_SCHEDULE.update(
         "notifications-digests": {"task": "notifications.tasks.send_digests", "schedule": 15 * 60},
         # Predicted decisions and purchase orders at risk (DESIGN §4.3): hourly, because
         # predictions are dated from "today" and open supplement periods move them; a decision
-        # also wakes this early (notifications.tasks.refresh_analytics_on_decision).
-        "analytics-refresh": {"task": "notifications.analytics_refresh", "schedule": 60 * 60},
+        # also wakes this early (shipments.tasks.refresh_analytics_on_decision).
+        "analytics-refresh": {"task": "shipments.tasks.analytics_refresh", "schedule": 60 * 60},
         # Idempotency-Key answers are promised for 24 hours; older ones are purged daily.
-        "idempotency-purge": {"task": "notifications.tasks.purge_idempotency_records", "schedule": 24 * 60 * 60},
+        "idempotency-purge": {"task": "core.tasks.purge_idempotency_records", "schedule": 24 * 60 * 60},
     }
 )
 

@@ -9,7 +9,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("api/v1/", include("core.api.urls")),
     path("api/v1/", include("licensing.api.urls")),
-    path("api/v1/", include("suppliers.api.urls")),
+    path("api/v1/", include("shipments.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -18,7 +18,7 @@ urlpatterns = [
     path("settings/api-keys/", include("core.keys_urls")),
     # UI pages (DESIGN §8).
     path("", include("licensing.urls")),
-    path("", include("suppliers.urls")),
+    path("", include("shipments.urls")),
     path("", include("notifications.urls")),
     path("", include("core.urls")),
 ]

@@ -177,7 +177,7 @@ class LicenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     the header can be corrected. The status is read-only: it follows the balances and dates.
     suppliers.admin registers a subclass that saves through suppliers.services.licence_change
     (which keeps the status in step) and adds the revoke and reinstate actions; licensing cannot
-    import suppliers (dependencies point one way)."""
+    import shipments (dependencies point one way)."""
 
     list_display = ("number", "supplier", "kind", "valid_from", "valid_until", "status")
     list_filter = ("status", "kind")
@@ -195,9 +195,21 @@ class LicenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
 
 @admin.register(Document)
 class DocumentAdmin(SimpleHistoryAdmin):
-    list_display = ("original_name", "kind", "application", "licence", "shipment", "valid_until", "uploaded_at")
+    """Read-only: files come in through the upload service (content checks), on the pages of the
+    application, licence or shipment they belong to."""
+
+    list_display = ("original_name", "kind", "application", "licence", "valid_until", "uploaded_at")
     list_filter = ("kind",)
-    raw_id_fields = ("application", "licence", "shipment")
+    readonly_fields = (
+        "application", "licence", "kind", "file", "original_name", "content_type", "size", "valid_until",
+        "uploaded_by", "uploaded_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return request.method in ("GET", "HEAD") and super().has_change_permission(request, obj)
 
 
 @admin.register(PolicyEvent)

@@ -79,12 +79,12 @@ def document_attach(
     actor=None,
     application=None,
     licence=None,
-    shipment=None,
     valid_until: dt.date | None = None,
 ) -> Document:
-    """Validate and store one document on exactly one of application, licence or shipment."""
-    if sum(x is not None for x in (application, licence, shipment)) != 1:
-        raise field_error("__all__", "Attach a document to exactly one application, licence or shipment.")
+    """Validate and store one document on an application or a licence, or on neither: a shipment
+    document is stored here and then linked by ``shipments.services.shipment_document_attach``."""
+    if application is not None and licence is not None:
+        raise field_error("__all__", "Attach a document to one application or one licence, not both.")
     if kind not in Document.Kind.values:
         raise field_error("kind", "Choose what kind of document this is.", code="invalid_choice")
     content_type, suffix = document_validate(file)
@@ -93,7 +93,6 @@ def document_attach(
     document = Document(
         application=application,
         licence=licence,
-        shipment=shipment,
         kind=kind,
         file=file,
         original_name=original,

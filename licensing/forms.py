@@ -19,6 +19,7 @@ class ItemChoices:
 
     def __init__(self) -> None:
         self.by_pk = {item.pk: item for item in ControlledItem.objects.only("pk", "code", "name", "elements")}
+        self.pk_by_code = {item.code: pk for pk, item in self.by_pk.items()}
         self.choices = [("", "— item —")] + [(str(pk), f"{i.code} – {i.name}") for pk, i in self.by_pk.items()]
 
 

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 
 from . import clock
-from .models import ApplicationEvent, ApplicationStatus, LicenceApplication, TimeLimitExemption
+from .models import ApplicationEvent, ApplicationStatus, ControlledItem, LicenceApplication, TimeLimitExemption
 from .models.applications import CLOCK_STATUSES, OPEN_STATUSES
 
 S = ApplicationStatus
@@ -97,3 +97,10 @@ def clock_running_applications() -> QuerySet[LicenceApplication]:
 def overdue_applications(today: dt.date | None = None) -> QuerySet[LicenceApplication]:
     """Undecided applications whose stored due date has passed (served by the partial index)."""
     return LicenceApplication.objects.filter(overdue_q(today or clock.today()))
+
+
+def items_by_code(codes=None) -> dict[str, ControlledItem]:
+    """The catalogue by code (all of it, or only ``codes``): one query. Purchase-order lines name
+    their items by code, so readers of orders look them up here."""
+    qs = ControlledItem.objects.all() if codes is None else ControlledItem.objects.filter(code__in=set(codes))
+    return {item.code: item for item in qs}

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from core.errors import ConflictError, DomainError, field_error
+from core.services import lines_create, save_validated
 
 from . import clock
 from .models import (
@@ -24,6 +27,7 @@ from .models import (
     ControlledItem,
     Licence,
     LicenceApplication,
+    LicenceEvent,
     LicenceLine,
     LicenceStatus,
     PolicyEvent,
@@ -42,40 +46,6 @@ APPLICATION_FIELDS = frozenset(
         "time_limit_exemption", "owner", "notes",
     }
 )
-
-
-def _save(instance, *, actor=None, reason: str = "", update_fields: Sequence[str] | None = None) -> None:
-    """full_clean then save, with the actor and reason on the history row."""
-    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
-    instance._change_reason = reason or None
-    try:
-        instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
-    except DomainError:
-        raise
-    except ValidationError as exc:
-        # Callers (API, UI, commands) tell bad input from bugs by DomainError: a 400, never a 500.
-        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}) from exc
-    instance.save(update_fields=update_fields)
-
-
-def _lines(model, owner_field: str, owner, lines: Iterable[Mapping[str, Any]], *, actor=None) -> list:
-    """Validate and create line rows, errors keyed ``lines[i].field`` so callers can show them."""
-    made = []
-    errors: dict[str, list] = {}
-    for i, data in enumerate(lines):
-        line = model(**{owner_field: owner}, **data)
-        line._history_user = actor if getattr(actor, "is_authenticated", False) else None
-        try:
-            line.full_clean(exclude=[owner_field])
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors[f"lines[{i}].{name}"] = messages
-        made.append(line)
-    if errors:
-        raise DomainError(errors)
-    for line in made:
-        line.save()
-    return made
 
 
 # --- Applications ---------------------------------------------------------------------------
@@ -142,12 +112,12 @@ def application_create(
     if unknown := set(fields) - APPLICATION_FIELDS:
         raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
     application = LicenceApplication(**fields, status=S.DRAFT, reference=f"tmp-{uuid.uuid4().hex[:16]}")
-    _save(application, actor=actor, reason="created")
+    save_validated(application, actor=actor, reason="created")
     # The reference follows the row id, so two concurrent creations can never collide.
     temporary, application.reference = application.reference, f"LA-{application.created_at:%Y}-{application.pk:05d}"
     LicenceApplication.objects.filter(pk=application.pk).update(reference=application.reference)
     application.history.filter(reference=temporary).update(reference=application.reference)  # audit shows the real one
-    _lines(ApplicationLine, "application", application, lines, actor=actor)
+    lines_create(ApplicationLine, "application", application, lines, actor=actor)
     for i, step in enumerate(events):
         try:
             application = application_transition(
@@ -172,10 +142,10 @@ def application_update(
     )
     for name, value in fields.items():
         setattr(application, name, value)
-    _save(application, actor=actor, reason="updated")
+    save_validated(application, actor=actor, reason="updated")
     if lines is not None:
         application.lines.all().delete()
-        _lines(ApplicationLine, "application", application, lines, actor=actor)
+        lines_create(ApplicationLine, "application", application, lines, actor=actor)
     if clock_inputs_changed:
         application_refresh_clock(application)
     return application
@@ -254,7 +224,7 @@ def application_transition(
         application.decided_on = on
     if to in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
         application.closed_on = on
-    _save(application, actor=actor, reason=f"{event.from_status} -> {to}")
+    save_validated(application, actor=actor, reason=f"{event.from_status} -> {to}")
     application_refresh_clock(application)
 
     if licence is not None:
@@ -326,8 +296,12 @@ def licence_create(
             application=application, external_ref=external_ref, notes=notes,
             status=LicenceStatus.EXPIRED if valid_until < clock.today() else LicenceStatus.ACTIVE,
         )
-        _save(licence, actor=actor, reason="created")
-        _lines(LicenceLine, "licence", licence, lines, actor=actor)
+        save_validated(licence, actor=actor, reason="created")
+        lines_create(LicenceLine, "licence", licence, lines, actor=actor)
+        LicenceEvent.objects.create(
+            licence=licence, to_status=licence.status, on=clock.today(), reason="recorded",
+            recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
     except ValidationError as exc:
         if not field_prefix:
             raise
@@ -337,26 +311,99 @@ def licence_create(
     return licence
 
 
+LICENCE_FIELDS = frozenset({"number", "valid_from", "valid_until", "notes", "external_ref", "kind"})
+
+
 @transaction.atomic
 def licence_update(*, licence: Licence, actor=None, **fields: Any) -> Licence:
-    """Change a licence's header (number, validity, status revoked/active, notes)."""
-    allowed = {"number", "valid_from", "valid_until", "status", "notes", "external_ref", "kind"}
-    if unknown := set(fields) - allowed:
+    """Change a licence's header (number, validity, kind, notes). Its status changes only through
+    ``licence_set_status``; ``licence_change`` decides it after a header change."""
+    if "status" in fields:
+        raise field_error(
+            "status",
+            "A licence's status follows its balances and dates; it can only be revoked or reinstated.",
+            code="invalid_choice",
+        )
+    if unknown := set(fields) - LICENCE_FIELDS:
         raise DomainError({name: "This field cannot be changed here." for name in sorted(unknown)})
     licence = Licence.objects.select_for_update().get(pk=licence.pk)
     for name, value in fields.items():
         setattr(licence, name, value)
-    _save(licence, actor=actor, reason="updated")
+    save_validated(licence, actor=actor, reason="updated")
     licence.warnings = licence_validity_warnings(licence.kind, licence.valid_from, licence.valid_until)
+    return licence
+
+
+def licences_set_status(
+    licence_ids: Iterable[int], status: str, *, reason: str, actor=None, only_from: Iterable[str] | None = None
+) -> list[int]:
+    """The one place a licence's status changes: for each licence in ``licence_ids`` whose status
+    is in ``only_from`` (any other status when None), set ``status`` and write a history row and
+    a ``LicenceEvent`` in the caller's transaction. A constant number of queries for any number
+    of licences. Returns the ids that changed."""
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    with transaction.atomic():
+        qs = Licence.objects.select_for_update().filter(pk__in=set(licence_ids) - {None}).exclude(status=status)
+        if only_from is not None:
+            qs = qs.filter(status__in=list(only_from))
+        changing = list(qs.order_by("pk"))
+        if not changing:
+            return []
+        today = clock.today()
+        events = [
+            LicenceEvent(licence=lic, from_status=lic.status, to_status=status, on=today, reason=reason,
+                         recorded_by=user)
+            for lic in changing
+        ]
+        now = timezone.now()
+        for lic in changing:
+            lic.status, lic.updated_at = status, now  # updated_at: the ERP's updated_since sees it
+        bulk_update_with_history(
+            changing, Licence, ["status", "updated_at"], batch_size=500, default_user=user,
+            default_change_reason=reason,
+        )
+        LicenceEvent.objects.bulk_create(events, batch_size=500)
+    return [lic.pk for lic in changing]
+
+
+def licence_change(*, licence: Licence, actor=None, revoked: bool | None = None, **fields: Any) -> Licence:
+    """Change a licence's header, revoke it (``revoked=True``) or reinstate it (``False``).
+
+    Decides the status after the change: revoked stays revoked; otherwise expired if
+    ``valid_until`` is before today (Shanghai); otherwise active, or exhausted if it was
+    exhausted (the drawdown, ``shipments.services.licences_refresh_status``, moves it between
+    active and exhausted as balances change). So a licence whose validity is extended comes back
+    from expired, and one reinstated after its end date is expired, not active.
+    """
+    with transaction.atomic():
+        current = Licence.objects.select_for_update().get(pk=licence.pk)
+        licence = licence_update(licence=current, actor=actor, **fields) if fields else current
+        licence.warnings = getattr(licence, "warnings", None) or licence_validity_warnings(
+            licence.kind, licence.valid_from, licence.valid_until
+        )
+        if revoked or (revoked is None and current.status == LicenceStatus.REVOKED):
+            status, reason = LicenceStatus.REVOKED, "revoked"
+        elif licence.valid_until < clock.today():
+            status, reason = LicenceStatus.EXPIRED, "validity ended"
+        elif current.status == LicenceStatus.EXHAUSTED:
+            status, reason = LicenceStatus.EXHAUSTED, ""
+        else:
+            status, reason = LicenceStatus.ACTIVE, "reinstated" if revoked is False else "validity extended"
+        licences_set_status([licence.pk], status, reason=reason, actor=actor)
+        licence.refresh_from_db(fields=["status", "updated_at"])
     return licence
 
 
 def licences_expire(today: dt.date | None = None) -> int:
     """Mark active or exhausted licences past ``valid_until`` as expired (a daily sweep)."""
     today = today or clock.today()
-    return Licence.objects.filter(
+    ids = Licence.objects.filter(
         status__in=[LicenceStatus.ACTIVE, LicenceStatus.EXHAUSTED], valid_until__lt=today
-    ).update(status=LicenceStatus.EXPIRED)
+    ).values_list("pk", flat=True)
+    return len(licences_set_status(
+        list(ids), LicenceStatus.EXPIRED, reason="validity ended",
+        only_from=[LicenceStatus.ACTIVE, LicenceStatus.EXHAUSTED],
+    ))
 
 
 # --- Reference data -------------------------------------------------------------------------
@@ -380,7 +427,7 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
     if not isinstance(lead, list) or not all(isinstance(d, int) and 0 <= d <= 365 for d in lead):
         raise field_error("lead_days", "Give a list of whole numbers of days from 0 to 365, e.g. [30, 7, 1].")
     event.lead_days = sorted(set(lead), reverse=True)
-    _save(event, actor=actor, reason="saved")
+    save_validated(event, actor=actor, reason="saved")
     event.items.set(items if items is not None else items_for_elements(event.elements))
     return event
 
@@ -414,7 +461,7 @@ def calendar_override_save(*, override: CalendarOverride | None = None, actor=No
     previous = CalendarOverride.objects.filter(pk=override.pk).values_list("date", flat=True).first()
     for name, value in fields.items():
         setattr(override, name, value)
-    _save(override, actor=actor, reason="saved")
+    save_validated(override, actor=actor, reason="saved")
     calendar_refresh(day=min(d for d in (previous, override.date) if d is not None))
     return override
 
@@ -438,7 +485,7 @@ def published_year_save(
     published = published or PublishedCalendarYear()
     for name, value in fields.items():
         setattr(published, name, value)
-    _save(published, actor=actor, reason="saved")
+    save_validated(published, actor=actor, reason="saved")
     calendar_refresh()
     return published
 

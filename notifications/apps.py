@@ -13,10 +13,7 @@ class NotificationsConfig(AppConfig):
         # delays an alert by at most one scan interval and loses nothing.
         from licensing.signals import application_status_changed, licence_created
 
-        from .tasks import refresh_analytics_on_decision, wake
+        from .tasks import wake
 
         application_status_changed.connect(wake, dispatch_uid="notifications.wake.status")
         licence_created.connect(wake, dispatch_uid="notifications.wake.licence")
-        application_status_changed.connect(
-            refresh_analytics_on_decision, dispatch_uid="notifications.analytics.decision"
-        )

@@ -21,8 +21,8 @@ from licensing.clock import WorkingCalendar
 from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
 from licensing.models.applications import OPEN_STATUSES, LicenceApplication
 from licensing.selectors import clock_running_applications, overdue_applications
-from suppliers.models import PENDING_STATUSES, Shipment
-from suppliers.selectors import (
+from shipments.models import PENDING_STATUSES, Shipment
+from shipments.selectors import (
     licence_lines_low_balance,
     purchase_orders_at_risk,
     shipments_after_expiry,
@@ -294,14 +294,15 @@ def document_expiring(ctx: ScanContext) -> list[Alert]:
         Document.objects.all(), ctx, K.DOCUMENT_EXPIRING, T.DOCUMENT, "valid_until", working_days=False
     )
     out = []
-    fields = ("pk", "original_name", "kind", "valid_until", "alert_lead", "application_id", "licence_id", "shipment_id")
+    fields = ("pk", "original_name", "kind", "valid_until", "alert_lead", "application_id", "licence_id",
+              "shipment_link__shipment_id")
     for r in rows.values(*fields):
         if r["application_id"]:
             url = url_for(T.APPLICATION, r["application_id"])
         elif r["licence_id"]:
             url = url_for(T.LICENCE, r["licence_id"])
         else:
-            url = url_for(T.SHIPMENT, r["shipment_id"])
+            url = url_for(T.SHIPMENT, r["shipment_link__shipment_id"])
         out.append(ctx.alert(
             kind=K.DOCUMENT_EXPIRING, subject_type=T.DOCUMENT, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=r["valid_until"], threshold=f"{r['alert_lead']}d@{r['valid_until']}", url=url,

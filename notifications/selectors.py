@@ -9,7 +9,7 @@ from django.db.models import Exists, Max, OuterRef, QuerySet
 from licensing import clock
 from licensing.models import Licence, LicenceStatus, PolicyEvent
 from licensing.selectors import clock_running_applications
-from suppliers.models import PENDING_STATUSES, Shipment
+from shipments.models import PENDING_STATUSES, Shipment
 
 from .models import Alert, Delivery, Preference, WebhookDelivery, WebhookEndpoint
 

@@ -26,7 +26,7 @@ from core.roles import Role
 from licensing import clock
 from licensing import services as licensing_services
 from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication
-from suppliers import services as suppliers_services
+from shipments import services as suppliers_services
 
 from . import scan
 from .models import (

@@ -17,17 +17,9 @@ from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 
-from core.api.idempotency import idempotency_records_purge
 
 from . import services
 
-# The analytics tasks are imported here so that Celery's autodiscovery (which imports
-# tasks.py) registers them.
-from .analytics_tasks import (  # noqa: F401
-    analytics_refresh_task,
-    predictions_refresh_task,
-    purchase_orders_refresh_risk_task,
-)
 from .models import Delivery, WebhookDelivery
 from .transports import TransportError
 from .transports import email as email_transport
@@ -39,7 +31,6 @@ log = logging.getLogger(__name__)
 EMAIL_BATCH = 50
 WAKE_WINDOW = 2  # seconds
 # Decisions arriving in a burst (an ERP back-load) share one analytics refresh.
-ANALYTICS_WAKE_WINDOW = 30  # seconds
 
 
 def _countdown_ok(countdown: int | None) -> bool:
@@ -170,25 +161,6 @@ def send_digest(user_id: int) -> int:
         return 0
     services.digest_finish(user_id, token, ok=True)
     return len(deliveries)
-
-
-@shared_task
-def purge_idempotency_records() -> int:
-    """Forget Idempotency-Key answers older than the promised 24 hours (daily, from beat)."""
-    return idempotency_records_purge()
-
-
-def refresh_analytics_on_decision(*, event=None, **_kwargs) -> None:
-    """Receiver of ``application_status_changed``: a decision changes the delay distribution,
-    so predictions and purchase orders at risk are recomputed soon (debounced like ``wake``).
-    Best effort: the hourly beat entry recomputes them anyway."""
-    if event is None or event.to_status not in ("approved", "rejected"):
-        return
-    try:
-        if cache.add("notifications:analytics-wake", 1, timeout=ANALYTICS_WAKE_WINDOW):
-            analytics_refresh_task.apply_async(countdown=ANALYTICS_WAKE_WINDOW)
-    except Exception:
-        log.warning("could not queue the analytics refresh; the hourly run will do it", exc_info=True)
 
 
 def wake(**_kwargs) -> None:

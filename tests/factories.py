@@ -15,7 +15,8 @@ from licensing.models import (
     LicenceLine,
     PolicyEvent,
 )
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine, Supplier
+from shipments.models import Shipment, ShipmentLine
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -67,8 +68,11 @@ class PurchaseOrderLineFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = PurchaseOrderLine
 
+    class Params:
+        item = factory.SubFactory(ControlledItemFactory)  # lines name their item by code
+
     purchase_order = factory.SubFactory(PurchaseOrderFactory)
-    item = factory.SubFactory(ControlledItemFactory)
+    item_code = factory.LazyAttribute(lambda line: line.item.code)
     quantity = Decimal("100")
     unit = "kg"
     unit_price = Decimal("350.00")

@@ -2,7 +2,7 @@ from .applications import ApplicationEvent, ApplicationLine, ApplicationStatus, 
 from .calendar import CalendarOverride, PublishedCalendarYear
 from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
-from .licences import Licence, LicenceKind, LicenceLine, LicenceStatus
+from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
 from .policy import PolicyEvent
 
 __all__ = [
@@ -15,6 +15,7 @@ __all__ = [
     "Form",
     "Licence",
     "LicenceApplication",
+    "LicenceEvent",
     "LicenceKind",
     "LicenceLine",
     "LicenceStatus",

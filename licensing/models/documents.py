@@ -13,7 +13,8 @@ def document_path(instance: "Document", filename: str) -> str:
 
 
 class Document(models.Model):
-    """A file attached to exactly one application, licence or shipment. Served only to users."""
+    """A file attached to one application or one licence, or (through ``shipments.ShipmentDocument``)
+    to one shipment. Served only to users."""
 
     class Kind(models.TextChoices):
         END_USER_CERTIFICATE = "end_user_certificate", "End-user certificate"
@@ -28,9 +29,6 @@ class Document(models.Model):
     )
     licence = models.ForeignKey(
         "licensing.Licence", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
-    )
-    shipment = models.ForeignKey(
-        "suppliers.Shipment", null=True, blank=True, on_delete=models.CASCADE, related_name="documents"
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     file = models.FileField(upload_to=document_path, max_length=200)
@@ -48,12 +46,9 @@ class Document(models.Model):
         ordering = ["-uploaded_at", "-id"]
         constraints = [
             models.CheckConstraint(
-                condition=(
-                    Q(application__isnull=False, licence__isnull=True, shipment__isnull=True)
-                    | Q(application__isnull=True, licence__isnull=False, shipment__isnull=True)
-                    | Q(application__isnull=True, licence__isnull=True, shipment__isnull=False)
-                ),
-                name="document_attached_to_exactly_one",
+                # A shipment's documents have neither: their link row lives in the shipments app.
+                condition=Q(application__isnull=True) | Q(licence__isnull=True),
+                name="document_attached_to_at_most_one",
             )
         ]
         indexes = [models.Index(fields=["valid_until"], name="document_validity_idx")]

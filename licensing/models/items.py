@@ -2,20 +2,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.choices import TransportMode, Unit  # noqa: F401  (re-exported for licensing.models)
 from core.models import TimestampedModel
-
-
-class Unit(models.TextChoices):
-    KG = "kg", "kg"
-    T = "t", "tonnes"
-    PCS = "pcs", "pieces"
-
-
-class TransportMode(models.TextChoices):
-    SEA = "sea", "Sea"
-    AIR = "air", "Air"
-    RAIL = "rail", "Rail"
-    ROAD = "road", "Road"
 
 
 class Form(models.TextChoices):

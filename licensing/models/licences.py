@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
@@ -64,3 +65,24 @@ class LicenceLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.licence_id}: {self.approved_quantity} {self.unit} {self.item_id}"
+
+
+class LicenceEvent(models.Model):
+    """One status change of a licence (issued, exhausted, active again, expired, revoked,
+    reinstated): its timeline on the licence page, written by ``licence_set_status`` only."""
+
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=10, choices=LicenceStatus.choices, blank=True)
+    to_status = models.CharField(max_length=10, choices=LicenceStatus.choices)
+    on = models.DateField(help_text="The day the change took effect.")
+    reason = models.CharField(max_length=200, blank=True)
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["recorded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.licence_id}: {self.from_status or '-'} -> {self.to_status} on {self.on}"

@@ -15,8 +15,9 @@ from ..forms import DocumentForm
 from ..models import Document, Licence, LicenceApplication
 
 
-def document_upload(request: HttpRequest, *, back: str, **target) -> HttpResponse:
-    """Validate and attach; errors come back as a message on the page the upload came from."""
+def document_upload(request: HttpRequest, *, back: str, attach=document_attach, **target) -> HttpResponse:
+    """Validate and attach (``attach`` is the service that stores it); errors come back as a
+    message on the page the upload came from."""
     if request.method != "POST":
         return redirect(back)
     form = DocumentForm(request.POST, request.FILES)
@@ -25,7 +26,7 @@ def document_upload(request: HttpRequest, *, back: str, **target) -> HttpRespons
             messages.error(request, f"Document not uploaded: {field.replace('_', ' ')}: {' '.join(errors)}")
         return redirect(back)
     try:
-        document = document_attach(
+        document = attach(
             file=form.cleaned_data["file"],
             kind=form.cleaned_data["kind"],
             valid_until=form.cleaned_data["valid_until"],

@@ -8,9 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from licensing.models import ApplicationStatus
-from notifications.analytics_tasks import analytics_refresh_task
+from shipments.tasks import analytics_refresh_task
+from shipments.risk import decision_to_arrival_times, purchase_orders_refresh_risk, supplier_scorecard
 from suppliers.models import PurchaseOrder
-from suppliers.risk import decision_to_arrival_times, purchase_orders_refresh_risk, supplier_scorecard
 from tests.factories import (
     ApplicationFactory,
     ApplicationLineFactory,

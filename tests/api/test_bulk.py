@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from licensing.models import Licence
-from suppliers.models import PurchaseOrder, PurchaseOrderLine, Shipment, ShipmentLine
+from shipments.models import Shipment, ShipmentLine
+from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from tests.factories import (
     LicenceLineFactory,
     PurchaseOrderFactory,

@@ -10,7 +10,8 @@ import time_machine
 
 from core.api.idempotency import idempotency_records_purge
 from core.models import IdempotencyRecord
-from suppliers.models import Shipment, Supplier
+from shipments.models import Shipment
+from suppliers.models import Supplier
 from tests.factories import SupplierFactory
 
 from .conftest import NOW, assert_error, key_client

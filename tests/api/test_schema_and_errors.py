@@ -68,12 +68,12 @@ def test_nested_errors_flatten_to_attr_paths():
 
 
 def test_an_unexpected_error_still_has_the_error_shape(erp, monkeypatch):
-    from suppliers.api import views
+    from shipments.api import views
 
     def boom(*args, **kwargs):
         raise RuntimeError("bug")
 
-    monkeypatch.setattr(views.services, "supplier_save", boom)
+    monkeypatch.setattr(views.supplier_services, "supplier_save", boom)
     client = erp
     client.raise_request_exception = False
     body = assert_error(client.post("/api/v1/suppliers/", {"name": "A"}), 500, code="error")

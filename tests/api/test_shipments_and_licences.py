@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from licensing.models import Licence
-from suppliers.models import Shipment
+from shipments.models import Shipment
 from tests.factories import LicenceLineFactory, PurchaseOrderFactory, SupplierFactory
 
 from .conftest import assert_error

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from licensing.models import Document, LicenceApplication
-from suppliers.models import Shipment
+from shipments.models import Shipment
 
 from .conftest import login, screenshot
 

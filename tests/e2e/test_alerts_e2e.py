@@ -18,7 +18,7 @@ from licensing import clock
 from licensing import services as licensing_services
 from notifications import services, tasks
 from notifications.models import Alert, Delivery, DeliveryStatus, Kind, WebhookDelivery
-from suppliers.models import ShipmentStatus
+from shipments.models import ShipmentStatus
 from tests.factories import ApplicationFactory, LicenceFactory, ShipmentFactory, SupplierFactory, UserFactory
 
 from .conftest import BASE_DIR, wait_for, worker_env

@@ -11,8 +11,8 @@ from licensing import services as licensing_services
 from licensing.models import ApplicationStatus, Document, LicenceStatus
 from notifications import services
 from notifications.models import Alert, Delivery, Kind
-from suppliers.models import ShipmentStatus
-from suppliers.services import customs_response_due
+from shipments.models import ShipmentStatus
+from shipments.services import customs_response_due
 from tests.factories import (
     ApplicationFactory,
     ApplicationLineFactory,

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from suppliers import services
-from suppliers.models import Shipment, ShipmentStatus
+from shipments import services
+from shipments.models import Shipment, ShipmentStatus
 
 D = dt.date
 
@@ -37,7 +37,7 @@ def test_reviving_a_cancelled_shipment_in_the_admin_is_refused_when_it_over_draw
 ):
     shipment = _two_shipments(supplier, licence, dy)
     client.force_login(admin_user)
-    response = client.post(f"/admin/suppliers/shipment/{shipment.pk}/change/", _form(shipment, status="planned"))
+    response = client.post(f"/admin/shipments/shipment/{shipment.pk}/change/", _form(shipment, status="planned"))
     assert response.status_code == 200  # the form again, with the error
     assert "has 300 kg of DY left; this shipment asks for 700 kg" in response.content.decode()
     assert Shipment.objects.get(pk=shipment.pk).status == ShipmentStatus.CANCELLED
@@ -52,7 +52,7 @@ def test_an_admin_hold_sets_the_customs_window_and_the_history_user(
     )
     client.force_login(admin_user)
     response = client.post(
-        f"/admin/suppliers/shipment/{shipment.pk}/change/", _form(shipment, status="held", held_on="2025-11-26")
+        f"/admin/shipments/shipment/{shipment.pk}/change/", _form(shipment, status="held", held_on="2025-11-26")
     )
     assert response.status_code == 302
     shipment.refresh_from_db()
@@ -65,7 +65,7 @@ def test_an_admin_hold_without_a_date_is_a_form_error(client, admin_user, suppli
         supplier=supplier, licence=licence, reference="BL-9", lines=[{"item": dy, "quantity": "10", "unit": "kg"}]
     )
     client.force_login(admin_user)
-    response = client.post(f"/admin/suppliers/shipment/{shipment.pk}/change/", _form(shipment, status="held"))
+    response = client.post(f"/admin/shipments/shipment/{shipment.pk}/change/", _form(shipment, status="held"))
     assert response.status_code == 200
     assert "Give the day customs held the shipment." in response.content.decode()
 
@@ -78,7 +78,7 @@ def test_deleting_in_the_admin_gives_the_balance_back(client, admin_user, suppli
     licence.refresh_from_db()
     assert licence.status == "exhausted"
     client.force_login(admin_user)
-    response = client.post(f"/admin/suppliers/shipment/{shipment.pk}/delete/", {"post": "yes"})
+    response = client.post(f"/admin/shipments/shipment/{shipment.pk}/delete/", {"post": "yes"})
     assert response.status_code == 302
     licence.refresh_from_db()
     assert licence.status == "active" and not Shipment.objects.exists()

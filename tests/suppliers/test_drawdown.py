@@ -7,8 +7,8 @@ import pytest
 
 from core.errors import ConflictError, DomainError
 from licensing.models import Licence, LicenceLine, LicenceStatus
-from suppliers import selectors, services
-from suppliers.models import Shipment, ShipmentStatus
+from shipments import selectors, services
+from shipments.models import Shipment, ShipmentStatus
 from tests.factories import SupplierFactory
 
 D = dt.date

@@ -24,8 +24,8 @@ from django.db.models import QuerySet
 from core.errors import ConflictError
 from licensing import services as licensing_services
 from licensing.models import LicenceLine
-from suppliers import selectors, services
-from suppliers.models import Shipment
+from shipments import selectors, services
+from shipments.models import Shipment
 from tests.factories import ControlledItemFactory, SupplierFactory
 from tests.licensing.helpers import at
 

@@ -5,10 +5,13 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from licensing.models import Licence, LicenceStatus
-from suppliers import risk, selectors, services
-from suppliers.models import PurchaseOrder, Shipment, ShipmentStatus
+from shipments import risk, selectors, services
+from shipments.models import Shipment, ShipmentStatus
+from suppliers.models import PurchaseOrder
 from tests.factories import PurchaseOrderFactory
 from tests.licensing.helpers import at
 
@@ -160,18 +163,26 @@ def test_the_ui_reinstates_an_expired_revoked_licence_as_expired(client, procure
 # --- 3./4. Set-based refreshes -------------------------------------------------------------------
 
 
-def test_licences_refresh_status_is_set_based(supplier, make_licence, dy, frozen_today, django_assert_num_queries):
-    licences = [make_licence(f"LIC-{i}", [(dy, "10", "kg")]) for i in range(5)]
-    for i, licence in enumerate(licences[:3]):
-        services.shipment_save(
-            supplier=supplier, licence=licence, reference=f"BL-{i}",
-            lines=[{"item": dy, "quantity": "10", "unit": "kg"}],
-        )
-    Licence.objects.filter(pk__in=[x.pk for x in licences]).update(status=LicenceStatus.ACTIVE)
-    with django_assert_num_queries(3):
-        services.licences_refresh_status({x.pk for x in licences})
-    statuses = dict(Licence.objects.values_list("number", "status"))
-    assert [statuses[f"LIC-{i}"] for i in range(5)] == ["exhausted"] * 3 + ["active"] * 2
+def test_licences_refresh_status_is_set_based(supplier, make_licence, dy, frozen_today):
+    def refresh_queries(prefix: str, n: int) -> int:
+        licences = [make_licence(f"{prefix}-{i}", [(dy, "10", "kg")]) for i in range(n)]
+        for i, licence in enumerate(licences[: n // 2]):
+            services.shipment_save(
+                supplier=supplier, licence=licence, reference=f"{prefix}-BL-{i}",
+                lines=[{"item": dy, "quantity": "10", "unit": "kg"}],
+            )
+        Licence.objects.filter(pk__in=[x.pk for x in licences]).update(status=LicenceStatus.ACTIVE)
+        with CaptureQueriesContext(connection) as ctx:
+            services.licences_refresh_status({x.pk for x in licences})
+        statuses = dict(Licence.objects.filter(number__startswith=prefix).values_list("number", "status"))
+        assert [statuses[f"{prefix}-{i}"] for i in range(n)] == ["exhausted"] * (n // 2) + ["active"] * (n - n // 2)
+        return len(ctx.captured_queries)
+
+    assert refresh_queries("FEW", 4) == refresh_queries("MANY", 12)
+    # Each change has its history row and its timeline row.
+    spent = Licence.objects.get(number="MANY-0")
+    assert spent.history.first().history_change_reason == "balance used up"
+    assert list(spent.events.values_list("from_status", "to_status"))[-1] == ("active", "exhausted")
 
 
 def test_licence_has_balance_q_matches_licences_exhausted_ids(supplier, make_licence, dy, frozen_today):

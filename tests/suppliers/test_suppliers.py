@@ -6,7 +6,8 @@ import pytest
 
 from core.errors import DomainError
 from licensing import services as licensing_services
-from suppliers import selectors, services
+from shipments import selectors, services
+from suppliers import services as supplier_services
 from suppliers.models import Supplier, uscc_check_character, validate_uscc
 
 D = dt.date
@@ -34,14 +35,14 @@ def test_the_check_character_of_a_known_code():
 )
 def test_a_bad_uscc_is_refused_saying_why(db, code, message):
     with pytest.raises(DomainError) as exc:
-        services.supplier_save(name="Xiamen Tungsten", uscc=code)
+        supplier_services.supplier_save(name="Xiamen Tungsten", uscc=code)
     assert message in exc.value.message_dict["uscc"][0]
     assert not Supplier.objects.exists()
 
 
 def test_a_supplier_is_saved_with_its_code_upper_case(procurement):
     code = _uscc("91150200MA0N1KJ0X")
-    supplier = services.supplier_save(
+    supplier = supplier_services.supplier_save(
         name="Baotou Jinshan Magnet", local_name="包头金山磁材有限公司", uscc=code.lower(), country="cn",
         actor=procurement,
     )
@@ -51,12 +52,12 @@ def test_a_supplier_is_saved_with_its_code_upper_case(procurement):
 
 def test_unknown_supplier_fields_are_refused(db):
     with pytest.raises(DomainError) as exc:
-        services.supplier_save(name="X", rating=5)
+        supplier_services.supplier_save(name="X", rating=5)
     assert "rating" in exc.value.message_dict
 
 
 def test_a_purchase_order_needs_its_dates_in_order(db, dy):
-    supplier = services.supplier_save(name="Ganzhou Yiyuan")
+    supplier = supplier_services.supplier_save(name="Ganzhou Yiyuan")
     with pytest.raises(DomainError) as exc:
         services.purchase_order_save(
             number="PO-1", supplier=supplier, order_date=D(2025, 9, 1), needed_by=D(2025, 8, 1)

@@ -9,8 +9,10 @@ from decimal import Decimal
 
 from licensing import services as ls
 from licensing.models import ControlledItem, LicenceApplication, PolicyEvent
-from suppliers import services as ss
-from suppliers.models import PurchaseOrder, Shipment, Supplier
+from shipments import services as ss
+from shipments.models import Shipment
+from suppliers import services as sup_services
+from suppliers.models import PurchaseOrder, Supplier
 
 NOW = dt.datetime(2025, 12, 1, 4, tzinfo=dt.UTC)  # noon in Shanghai
 TODAY = dt.date(2025, 12, 1)
@@ -77,7 +79,7 @@ def build_scene() -> Scene:
         ("ganzhou", "Ganzhou Dysprosium Metals", "赣州镝金属有限公司"),
         ("ningbo", "Ningbo Permanent Magnetics", "宁波永磁材料有限公司"),
     ]:
-        s.suppliers[key] = ss.supplier_save(
+        s.suppliers[key] = sup_services.supplier_save(
             name=name, local_name=local, country="CN", contact_name="Li Wei", contact_email=f"export@{key}.example.cn"
         )
     # Decided history (for the scorecard and the delay chart).

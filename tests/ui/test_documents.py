@@ -37,7 +37,7 @@ def test_pdf_and_images_are_accepted_on_applications_licences_and_shipments(scen
     docs = {d.original_name: d for d in Document.objects.all()}
     assert docs["euc.pdf"].application_id == scene.apps["due"].pk and docs["euc.pdf"].content_type == "application/pdf"
     assert docs["licence scan.png"].licence_id and docs["licence scan.png"].content_type == "image/png"
-    assert docs["bl.pdf"].shipment_id and docs["euc.pdf"].uploaded_by == procurement
+    assert docs["bl.pdf"].shipment_link.shipment_id and docs["euc.pdf"].uploaded_by == procurement
 
 
 @pytest.mark.django_db

@@ -12,7 +12,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.exports import Column, export_csv
 from core.imports import read_table
-from suppliers.models import PurchaseOrder, Shipment
+from shipments.models import Shipment
+from suppliers.models import PurchaseOrder
 
 LISTS = ["/applications/", "/licences/", "/shipments/", "/suppliers/", "/purchase-orders/", "/policy/?view=list"]
 

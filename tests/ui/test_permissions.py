@@ -18,7 +18,7 @@ NEEDS = {Role.VIEWER: 1, Role.PROCUREMENT: 2, Role.COMPLIANCE: 3, Role.ADMIN: 4}
 def ui_patterns():
     """Every UI route of licensing and suppliers (the API and admin have their own guards)."""
     from licensing import urls as licensing_urls
-    from suppliers import urls as suppliers_urls
+    from shipments import urls as suppliers_urls
 
     return [p for module in (licensing_urls, suppliers_urls) for p in module.urlpatterns if isinstance(p, URLPattern)]
 

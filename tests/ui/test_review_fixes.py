@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from suppliers.models import PurchaseOrder, Shipment
+from shipments.models import Shipment
+from suppliers.models import PurchaseOrder
 
 HEADER = "reference,supplier,item,quantity,unit,licence,status,planned_ship_date,eta\n"
 ROW = "{ref},Baotou Rare Earth Magnet Co.,DY2O3,{qty},kg,LIC-2025-0812,planned,2025-12-10,2026-01-20\n"
@@ -39,7 +40,7 @@ def test_non_finite_and_ambiguous_quantities_are_row_errors_not_500s(scene, proc
 )
 def test_plain_thousands_and_decimal_commas_still_read(qty, expected):
     from core.imports import Row
-    from suppliers.imports import Parser
+    from shipments.imports import Parser
 
     parser = Parser()
     assert str(parser.decimal(Row(7, {"quantity": qty}), "quantity")) == expected
@@ -50,8 +51,8 @@ def test_plain_thousands_and_decimal_commas_still_read(qty, expected):
 
 
 def test_import_parsing_lives_in_the_service_module_and_the_views_stay_thin():
-    from suppliers import imports
-    from suppliers.views import imports as views
+    from shipments import imports
+    from shipments.views import imports as views
 
     for name in ("Lookups", "Parser", "shipment_groups", "purchase_order_groups"):
         assert hasattr(imports, name), name

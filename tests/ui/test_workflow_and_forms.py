@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from licensing.models import Licence, LicenceApplication
-from suppliers.models import PurchaseOrder, Shipment
+from shipments.models import Shipment
+from suppliers.models import PurchaseOrder
 
 
 def _lines(prefix: str, rows: list[dict], initial: int = 0) -> dict:
@@ -277,8 +278,9 @@ def test_compliance_records_a_day_off_and_due_dates_move(scene, procurement, com
 
 
 def test_the_forms_only_offer_fields_the_services_accept():
-    from suppliers.forms import PurchaseOrderForm, ShipmentForm, SupplierForm
-    from suppliers.services import PO_FIELDS, SHIPMENT_FIELDS, SUPPLIER_FIELDS
+    from shipments.forms import PurchaseOrderForm, ShipmentForm, SupplierForm
+    from shipments.services import PO_FIELDS, SHIPMENT_FIELDS
+    from suppliers.services import SUPPLIER_FIELDS
 
     assert set(SupplierForm.Meta.fields) <= SUPPLIER_FIELDS
     assert set(PurchaseOrderForm.Meta.fields) <= PO_FIELDS

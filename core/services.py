@@ -1,0 +1,45 @@
+"""Write helpers every app's services share: validate a row (or its lines) and save it with the
+actor and reason on its history row, turning validation errors into ``DomainError`` (a 400)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.core.exceptions import ValidationError
+
+from .errors import DomainError
+
+
+def save_validated(instance, *, actor=None, reason: str = "", update_fields: Sequence[str] | None = None) -> None:
+    """full_clean then save, with the actor and reason on the history row."""
+    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    instance._change_reason = reason or None
+    try:
+        instance.full_clean(validate_unique=update_fields is None, validate_constraints=update_fields is None)
+    except DomainError:
+        raise
+    except ValidationError as exc:
+        # Callers (API, UI, commands) tell bad input from bugs by DomainError: a 400, never a 500.
+        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}) from exc
+    instance.save(update_fields=update_fields)
+
+
+def lines_create(model, owner_field: str, owner, lines: Iterable[Mapping[str, Any]], *, actor=None) -> list:
+    """Validate and create line rows, errors keyed ``lines[i].field`` so callers can show them."""
+    made = []
+    errors: dict[str, list] = {}
+    for i, data in enumerate(lines):
+        line = model(**{owner_field: owner}, **data)
+        line._history_user = actor if getattr(actor, "is_authenticated", False) else None
+        try:
+            line.full_clean(exclude=[owner_field])
+        except ValidationError as exc:
+            for name, messages in exc.message_dict.items():
+                errors[f"lines[{i}].{name}"] = messages
+        made.append(line)
+    if errors:
+        raise DomainError(errors)
+    for line in made:
+        line.save()
+    return made

@@ -1,0 +1,320 @@
+"""Representations of DESIGN §7 for suppliers, purchase orders, shipments and licences.
+
+Licences live here (not in licensing/api) because a licence line's balance is a sum over
+shipments, and licensing may not import shipments (DESIGN §2)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from core.api.fields import ExternalRefInputMixin, IdRelatedField
+from licensing.api.fields import ItemCodeField
+from licensing.api.serializers import LicenceLineInputSerializer
+from licensing.models import Licence, LicenceApplication, LicenceKind, LicenceLine, LicenceStatus, TransportMode, Unit
+from shipments.models import Shipment, ShipmentLine, ShipmentStatus
+from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
+
+QTY = {"max_digits": 18, "decimal_places": 3}
+POSITIVE = Decimal("0.001")
+
+
+class SupplierSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Supplier
+        fields = [
+            "id",
+            "name",
+            "local_name",
+            "country",
+            "uscc",
+            "contact_name",
+            "contact_email",
+            "phone",
+            "active",
+            "notes",
+            "external_ref",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class SupplierInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Supplier
+
+    name = serializers.CharField(max_length=200)
+    local_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166 alpha-2; default CN.")
+    uscc = serializers.CharField(
+        max_length=18, required=False, allow_blank=True, help_text="Unified social credit code (18 characters)."
+    )
+    contact_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    contact_email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=50, required=False, allow_blank=True)
+    active = serializers.BooleanField(required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+# --- Purchase orders -----------------------------------------------------------------------------
+
+
+class PurchaseOrderLineSerializer(serializers.ModelSerializer):
+    item = ItemCodeField()
+    quantity = serializers.DecimalField(**QTY, min_value=POSITIVE)
+    unit = serializers.ChoiceField(choices=Unit.choices, default=Unit.KG)
+    unit_price = serializers.DecimalField(
+        max_digits=18, decimal_places=4, min_value=Decimal("0"), required=False, allow_null=True
+    )
+    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="USD")
+
+    class Meta:
+        model = PurchaseOrderLine
+        fields = ["item", "quantity", "unit", "unit_price", "currency"]
+
+
+class PurchaseOrderLineReadSerializer(PurchaseOrderLineSerializer):
+    item = serializers.CharField(source="item_code", read_only=True, help_text="The controlled item's code.")
+
+
+class PurchaseOrderSerializer(serializers.ModelSerializer):
+    lines = PurchaseOrderLineReadSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PurchaseOrder
+        fields = [
+            "id",
+            "number",
+            "external_ref",
+            "supplier",
+            "order_date",
+            "needed_by",
+            "status",
+            "at_risk",
+            "expected_arrival",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class PurchaseOrderInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = PurchaseOrder
+
+    number = serializers.CharField(max_length=100)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    supplier = IdRelatedField(queryset=Supplier.objects.all())
+    order_date = serializers.DateField()
+    needed_by = serializers.DateField(required=False, allow_null=True)
+    status = serializers.ChoiceField(choices=PurchaseOrder.Status.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    lines = PurchaseOrderLineSerializer(many=True, required=False)
+
+
+# --- Shipments ----------------------------------------------------------------------------------
+
+
+class ShipmentLineSerializer(serializers.ModelSerializer):
+    item = ItemCodeField()
+    quantity = serializers.DecimalField(**QTY, min_value=POSITIVE)
+    unit = serializers.ChoiceField(choices=Unit.choices, default=Unit.KG)
+
+    class Meta:
+        model = ShipmentLine
+        fields = ["item", "quantity", "unit"]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    lines = ShipmentLineSerializer(many=True, read_only=True)
+    ships_after_expiry = serializers.BooleanField(read_only=True, help_text="Planned to ship after its licence ends.")
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True, read_only=True)
+
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "reference",
+            "external_ref",
+            "supplier",
+            "purchase_order",
+            "licence",
+            "status",
+            "transport_mode",
+            "planned_ship_date",
+            "actual_ship_date",
+            "eta",
+            "arrived_on",
+            "held_on",
+            "customs_response_due",
+            "ships_after_expiry",
+            "overdraw_override",
+            "override_note",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Shipment
+
+    reference = serializers.CharField(max_length=100, help_text="Bill of lading or supplier reference.")
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    supplier = IdRelatedField(queryset=Supplier.objects.all())
+    purchase_order = IdRelatedField(queryset=PurchaseOrder.objects.all(), required=False, allow_null=True)
+    licence = IdRelatedField(
+        queryset=Licence.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Omitted: keep the current one (a new shipment may get the suggested one); null: unassign.",
+    )
+    status = serializers.ChoiceField(choices=ShipmentStatus.choices, required=False)
+    transport_mode = serializers.ChoiceField(choices=TransportMode.choices, required=False, allow_blank=True)
+    planned_ship_date = serializers.DateField(required=False, allow_null=True)
+    actual_ship_date = serializers.DateField(required=False, allow_null=True)
+    eta = serializers.DateField(required=False, allow_null=True)
+    arrived_on = serializers.DateField(required=False, allow_null=True)
+    held_on = serializers.DateField(required=False, allow_null=True)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    lines = ShipmentLineSerializer(many=True, required=False)
+    force = serializers.BooleanField(
+        required=False, default=False, help_text="Over-draw anyway: compliance users only, with `override_note`."
+    )
+    override_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
+
+    def validate(self, attrs: dict) -> dict:
+        instance = self.instance
+        supplier = attrs.get("supplier") or getattr(instance, "supplier", None)
+        po = attrs.get("purchase_order")
+        if po is not None and supplier is not None and po.supplier_id != supplier.pk:
+            raise serializers.ValidationError(
+                {"purchase_order": f"Purchase order {po.number} belongs to another supplier."}, code="wrong_supplier"
+            )
+        etd = attrs.get("planned_ship_date", getattr(instance, "planned_ship_date", None))
+        eta = attrs.get("eta", getattr(instance, "eta", None))
+        if etd and eta and eta < etd:
+            raise serializers.ValidationError(
+                {"eta": "The ETA cannot be before the planned ship date."}, code="invalid_range"
+            )
+        if instance is None and not attrs.get("lines"):
+            raise serializers.ValidationError({"lines": "A shipment needs at least one line."}, code="required")
+        return attrs
+
+
+# --- Licences ----------------------------------------------------------------------------------
+
+
+class LicenceLineSerializer(serializers.ModelSerializer):
+    item = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    approved_quantity = serializers.DecimalField(**QTY, read_only=True)
+    reserved_quantity = serializers.DecimalField(**QTY, read_only=True, help_text="Planned or booked shipments.")
+    used_quantity = serializers.DecimalField(**QTY, read_only=True, help_text="Shipped onwards.")
+    drawn_quantity = serializers.DecimalField(**QTY, read_only=True, help_text="reserved + used.")
+    balance = serializers.DecimalField(**QTY, read_only=True, help_text="approved − drawn.")
+
+    class Meta:
+        model = LicenceLine
+        fields = [
+            "item",
+            "approved_quantity",
+            "unit",
+            "reserved_quantity",
+            "used_quantity",
+            "drawn_quantity",
+            "balance",
+        ]
+        read_only_fields = fields
+
+
+class LicenceSerializer(serializers.ModelSerializer):
+    lines = LicenceLineSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Licence
+        fields = [
+            "id",
+            "number",
+            "external_ref",
+            "application",
+            "supplier",
+            "kind",
+            "valid_from",
+            "valid_until",
+            "status",
+            "notes",
+            "lines",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class LicenceCreatedSerializer(LicenceSerializer):
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="What was accepted with a warning."
+    )
+
+    class Meta(LicenceSerializer.Meta):
+        fields = [*LicenceSerializer.Meta.fields, "warnings"]
+        read_only_fields = fields
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["warnings"] = list(getattr(instance, "warnings", []))
+        return data
+
+
+class LicenceInputSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Licence
+
+    number = serializers.CharField(max_length=100)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    application = IdRelatedField(queryset=LicenceApplication.objects.all(), required=False, allow_null=True)
+    supplier = IdRelatedField(queryset=Supplier.objects.all())
+    kind = serializers.ChoiceField(choices=LicenceKind.choices, required=False)
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    lines = LicenceLineInputSerializer(many=True, allow_empty=False)
+
+    def validate(self, attrs: dict) -> dict:
+        application = attrs.get("application")
+        if application is not None and application.supplier_id != attrs["supplier"].pk:
+            raise serializers.ValidationError(
+                {"application": f"Application {application.reference} is filed by another supplier."},
+                code="wrong_supplier",
+            )
+        return attrs
+
+
+class LicenceUpdateSerializer(ExternalRefInputMixin, serializers.Serializer):
+    external_ref_model = Licence
+
+    """A licence's header; its lines are fixed once granted (record a new licence instead)."""
+
+    number = serializers.CharField(max_length=100)
+    external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=LicenceKind.choices, required=False)
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField()
+    status = serializers.ChoiceField(choices=LicenceStatus.choices, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+
+    def validate(self, attrs: dict) -> dict:
+        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
+        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"valid_until": "The licence cannot end before it starts."}, code="invalid_range"
+            )
+        if isinstance(self.initial_data, dict) and "lines" in self.initial_data:
+            raise serializers.ValidationError(
+                {"lines": "A licence's lines cannot change after it is recorded."}, code="read_only"
+            )
+        return attrs

@@ -1,0 +1,288 @@
+"""Parse and group import rows into records for the supplier services (DESIGN §8).
+
+One row per line; rows sharing a key (purchase order number; shipment external_ref, else
+reference) form one record. Each builder returns the (rows, call) groups that
+``core.imports.run_import`` runs in one transaction, the preview records, and the row errors
+found while parsing cells (a record with a bad cell never reaches the service).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from core.imports import Row, RowError
+from licensing.models import ControlledItem, Licence, TransportMode, Unit
+from suppliers.models import PurchaseOrder, Supplier
+
+from . import services
+from .models import Shipment, ShipmentStatus
+
+
+class Lookups:
+    """Every referenced supplier, item, licence and order read once for the whole file."""
+
+    def __init__(self, rows: list[Row]) -> None:
+        self.suppliers: dict[str, Supplier] = {}
+        for s in Supplier.objects.all():
+            self.suppliers[s.name.strip().lower()] = s
+            if s.external_ref:
+                self.suppliers[s.external_ref.strip().lower()] = s
+        self.items = {i.code.lower(): i for i in ControlledItem.objects.all()}
+        numbers = {r.get("licence") for r in rows} - {""}
+        self.licences = {x.number: x for x in Licence.objects.filter(number__in=numbers)}
+        po_numbers = {r.get("purchase_order") for r in rows} | {r.get("number") for r in rows}
+        self.orders = {p.number: p for p in PurchaseOrder.objects.filter(number__in=po_numbers - {""})}
+
+
+THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
+
+
+class Parser:
+    """Turns text cells into values, recording a RowError (row, column, message) per bad cell."""
+
+    def __init__(self) -> None:
+        self.errors: list[RowError] = []
+
+    def fail(self, row: Row, column: str, message: str) -> None:
+        self.errors.append(RowError(row.number, column, message))
+
+    def required(self, row: Row, column: str) -> str:
+        value = row.get(column)
+        if not value:
+            self.fail(row, column, "This value is required.")
+        return value
+
+    def date(self, row: Row, column: str) -> dt.date | None:
+        value = row.get(column)
+        if not value:
+            return None
+        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
+            try:
+                return dt.datetime.strptime(value[:10], fmt).date()
+            except ValueError:
+                continue
+        self.fail(row, column, f"“{value}” is not a date; use YYYY-MM-DD.")
+        return None
+
+    def decimal(self, row: Row, column: str, *, required: bool = False) -> Decimal | None:
+        value = row.get(column).replace(" ", "")
+        if not value:
+            if required:
+                self.fail(row, column, "This value is required.")
+            return None
+        if "," in value and "." not in value:
+            if THOUSANDS.fullmatch(value):
+                # "1,234" is a thousand and more in English and about one in German: a factor of
+                # 1,000 hangs on the reader's habit, so the file must say which it means.
+                self.fail(row, column, f"“{row.get(column)}” is ambiguous; write 1234 or 1.234.")
+                return None
+            value = value.replace(",", ".")  # a European decimal comma ("12,5")
+        elif "," in value:
+            # Both separators: only "1,234.5" (commas group thousands before the dot) is unambiguous;
+            # "1.234,5" would otherwise silently read as 1.2345.
+            whole, _, _ = value.partition(".")
+            if not THOUSANDS.fullmatch(whole):
+                self.fail(row, column, f"“{row.get(column)}” is ambiguous; write it as 1234.5.")
+                return None
+            value = value.replace(",", "")
+        try:
+            number = Decimal(value)
+        except InvalidOperation:
+            self.fail(row, column, f"“{row.get(column)}” is not a number.")
+            return None
+        if not number.is_finite():  # NaN and Infinity parse, but cannot be compared or stored
+            self.fail(row, column, f"“{row.get(column)}” is not a finite number.")
+            return None
+        if number <= 0:
+            self.fail(
+                row, column, "Give a quantity greater than zero." if column == "quantity" else "Must be positive."
+            )
+        return number
+
+    def choice(self, row: Row, column: str, choices, default: str = "") -> str:
+        value = row.get(column).strip().lower().replace(" ", "_") or default
+        if value and value not in choices.values:
+            self.fail(row, column, f"“{row.get(column)}” is not one of: {', '.join(choices.values)}.")
+        return value
+
+    def lookup(self, row: Row, column: str, table: dict, label: str, *, required: bool = False, lower: bool = True):
+        value = row.get(column)
+        if not value:
+            if required:
+                self.fail(row, column, "This value is required.")
+            return None
+        found = table.get(value.strip().lower() if lower else value.strip())
+        if found is None:
+            self.fail(row, column, f"No {label} “{value}”.")
+        return found
+
+
+def _group(rows: list[Row], key: Callable[[Row], str]) -> list[list[Row]]:
+    groups: dict[str, list[Row]] = {}
+    for row in rows:
+        groups.setdefault(key(row) or f"#row{row.number}", []).append(row)
+    return list(groups.values())
+
+
+def _lines(p: Parser, rows: list[Row], look: Lookups, extra: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    lines = []
+    for row in rows:
+        line = {
+            "item": p.lookup(row, "item", look.items, "controlled item with code", required=True),
+            "quantity": p.decimal(row, "quantity", required=True),
+            "unit": p.choice(row, "unit", Unit, default="kg"),
+        }
+        if "unit_price" in extra:
+            price = row.get("unit_price")
+            line["unit_price"] = p.decimal(row, "unit_price") if price else None
+            line["currency"] = (row.get("currency") or "USD").upper()[:3]
+        lines.append(line)
+    return lines
+
+
+# --- Shipments -----------------------------------------------------------------------------------
+
+SHIPMENT_COLUMNS = [
+    ("reference", True, "Bill of lading or supplier reference; rows with the same reference form one shipment "
+     "(without external_ref, the supplier's shipment with this reference is updated when it exists)."),
+    ("supplier", True, "Supplier name or ERP reference."),
+    ("item", True, "Controlled item code."),
+    ("quantity", True, "Quantity of this line."),
+    ("unit", False, "kg (default), t or pcs."),
+    ("external_ref", False, "Your ERP's key: updates the shipment with this key when it exists."),
+    ("purchase_order", False, "Purchase order number."),
+    ("licence", False, "Licence number to draw down."),
+    ("status", False, "planned (default), booked, in_transit, at_customs, held, delivered, cancelled."),
+    ("transport_mode", False, "sea, air, rail or road."),
+    ("planned_ship_date", False, "YYYY-MM-DD."),
+    ("eta", False, "YYYY-MM-DD."),
+    ("actual_ship_date", False, "YYYY-MM-DD."),
+    ("arrived_on", False, "YYYY-MM-DD."),
+    ("held_on", False, "YYYY-MM-DD; required when the status is held."),
+]
+
+
+def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowError]]:
+    look = Lookups(rows)
+    p = Parser()
+    groups, records = [], []
+    existing = {
+        s.external_ref: s
+        for s in Shipment.objects.filter(external_ref__in={r.get("external_ref") for r in rows} - {""})
+    }
+    # Without an external_ref a re-imported file must update, not duplicate: match on the supplier's
+    # reference (the oldest shipment when the data already holds several).
+    by_reference: dict[tuple[int, str], Shipment] = {}
+    for s in Shipment.objects.filter(reference__in={r.get("reference") for r in rows} - {""}).order_by("-pk"):
+        by_reference[(s.supplier_id, s.reference)] = s
+    for group in _group(rows, lambda r: r.get("external_ref") or r.get("reference")):
+        first = group[0]
+        before = len(p.errors)
+        fields = {
+            "reference": p.required(first, "reference"),
+            "supplier": p.lookup(first, "supplier", look.suppliers, "supplier", required=True),
+            "purchase_order": p.lookup(first, "purchase_order", look.orders, "purchase order", lower=False),
+            "status": p.choice(first, "status", ShipmentStatus, default="planned"),
+            "transport_mode": p.choice(first, "transport_mode", TransportMode),
+            "planned_ship_date": p.date(first, "planned_ship_date"),
+            "eta": p.date(first, "eta"),
+            "actual_ship_date": p.date(first, "actual_ship_date"),
+            "arrived_on": p.date(first, "arrived_on"),
+            "held_on": p.date(first, "held_on"),
+            "external_ref": first.get("external_ref"),
+        }
+        licence = p.lookup(first, "licence", look.licences, "licence", lower=False) if first.get("licence") else None
+        lines = _lines(p, group, look)
+        if fields["external_ref"]:
+            shipment = existing.get(fields["external_ref"])
+        elif fields["supplier"] is not None:
+            shipment = by_reference.get((fields["supplier"].pk, fields["reference"]))
+        else:
+            shipment = None
+        records.append(
+            {
+                "row": first.number,
+                "key": fields["reference"],
+                "action": "update" if shipment else "create",
+                "supplier": fields["supplier"],
+                "licence": licence,
+                "status": fields["status"],
+                "date": fields["planned_ship_date"],
+                "lines": lines,
+            }
+        )
+        if len(p.errors) > before:
+            continue  # bad cells: the service is not called for this record
+
+        def call(shipment=shipment, fields=fields, lines=lines, licence=licence):
+            services.shipment_save(
+                shipment=shipment,
+                lines=lines,
+                licence=licence or False,  # False: keep, or suggest
+                actor=actor,
+                **fields,
+            )
+
+        groups.append((group, call))
+    return groups, records, p.errors
+
+
+# --- Purchase orders -------------------------------------------------------------------------------
+
+PO_COLUMNS = [
+    ("number", True, "Purchase order number; rows with the same number form one order (updated when it exists)."),
+    ("supplier", True, "Supplier name or ERP reference."),
+    ("order_date", True, "YYYY-MM-DD."),
+    ("item", True, "Controlled item code."),
+    ("quantity", True, "Quantity of this line."),
+    ("unit", False, "kg (default), t or pcs."),
+    ("unit_price", False, "Price per unit."),
+    ("currency", False, "ISO code, default USD."),
+    ("needed_by", False, "YYYY-MM-DD: when the goods must arrive."),
+    ("status", False, "open (default), closed or cancelled."),
+    ("external_ref", False, "Your ERP's key."),
+]
+
+
+def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowError]]:
+    look = Lookups(rows)
+    p = Parser()
+    groups, records = [], []
+    for group in _group(rows, lambda r: r.get("number")):
+        first = group[0]
+        before = len(p.errors)
+        fields = {
+            "number": p.required(first, "number"),
+            "supplier": p.lookup(first, "supplier", look.suppliers, "supplier", required=True),
+            "order_date": p.date(first, "order_date"),
+            "needed_by": p.date(first, "needed_by"),
+            "status": p.choice(first, "status", PurchaseOrder.Status, default="open"),
+            "external_ref": first.get("external_ref"),
+        }
+        if fields["order_date"] is None and not first.get("order_date"):
+            p.fail(first, "order_date", "This value is required.")
+        lines = _lines(p, group, look, extra=("unit_price",))
+        po = look.orders.get(fields["number"])
+        records.append(
+            {
+                "row": first.number,
+                "key": fields["number"],
+                "action": "update" if po else "create",
+                "supplier": fields["supplier"],
+                "status": fields["status"],
+                "date": fields["needed_by"],
+                "lines": lines,
+            }
+        )
+        if len(p.errors) > before:
+            continue
+
+        def call(po=po, fields=fields, lines=lines):
+            services.purchase_order_save(purchase_order=po, lines=lines, actor=actor, **fields)
+
+        groups.append((group, call))
+    return groups, records, p.errors

@@ -1,0 +1,111 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from core.choices import TransportMode, Unit
+from core.models import ExternalRefModel, unique_external_ref
+from suppliers.models import PurchaseOrder, Supplier
+
+
+class ShipmentStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    BOOKED = "booked", "Booked"
+    IN_TRANSIT = "in_transit", "In transit"
+    AT_CUSTOMS = "at_customs", "At customs"
+    HELD = "held", "Held by customs"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# How a shipment's lines count against its licence (DESIGN §5).
+RESERVING_STATUSES = frozenset({ShipmentStatus.PLANNED, ShipmentStatus.BOOKED})
+USING_STATUSES = frozenset(
+    {ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_CUSTOMS, ShipmentStatus.HELD, ShipmentStatus.DELIVERED}
+)
+PENDING_STATUSES = RESERVING_STATUSES | {ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_CUSTOMS, ShipmentStatus.HELD}
+
+
+class Shipment(ExternalRefModel):
+    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="shipments")
+    purchase_order = models.ForeignKey(
+        PurchaseOrder, null=True, blank=True, on_delete=models.SET_NULL, related_name="shipments"
+    )
+    licence = models.ForeignKey(
+        "licensing.Licence", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
+    )
+    reference = models.CharField(max_length=100, help_text="Bill of lading or supplier reference.")
+    status = models.CharField(max_length=12, choices=ShipmentStatus.choices, default=ShipmentStatus.PLANNED)
+    transport_mode = models.CharField(max_length=10, choices=TransportMode.choices, blank=True)
+    planned_ship_date = models.DateField(null=True, blank=True, help_text="ETD.")
+    actual_ship_date = models.DateField(null=True, blank=True)
+    eta = models.DateField("ETA", null=True, blank=True)
+    arrived_on = models.DateField(null=True, blank=True)
+    held_on = models.DateField(null=True, blank=True, help_text="The day Chinese customs held the goods.")
+    # Kept in step by the services: the last day of the 7-working-day customs window.
+    customs_response_due = models.DateField(null=True, blank=True, editable=False)
+    # A compliance officer's recorded decision to let this shipment over-draw its licence.
+    overdraw_override = models.BooleanField(default=False, editable=False)
+    override_note = models.TextField(blank=True, editable=False)
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    notes = models.TextField(blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-planned_ship_date", "-id"]
+        constraints = [
+            unique_external_ref("shipment_unique_external_ref"),
+            models.CheckConstraint(
+                condition=Q(eta__isnull=True) | Q(planned_ship_date__isnull=True) | Q(eta__gte=F("planned_ship_date")),
+                name="shipment_eta_after_etd",
+            ),
+        ]
+        indexes = [
+            # shipment_late: undelivered shipments by ETA.
+            models.Index(
+                fields=["eta"],
+                name="shipment_pending_eta_idx",
+                condition=Q(status__in=["planned", "booked", "in_transit", "at_customs", "held"]),
+            ),
+            models.Index(fields=["customs_response_due"], name="shipment_held_due_idx", condition=Q(status="held")),
+            models.Index(fields=["licence", "status"], name="shipment_licence_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def ships_after_expiry(self) -> bool:
+        """Planned to ship after its licence ends (derived, so it cannot drift from the licence)."""
+        return bool(self.licence_id and self.planned_ship_date and self.planned_ship_date > self.licence.valid_until)
+
+
+class ShipmentLine(models.Model):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="lines")
+    item = models.ForeignKey("licensing.ControlledItem", on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(max_digits=18, decimal_places=3)
+    unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.KG)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
+        indexes = [models.Index(fields=["item", "shipment"], name="shipment_line_item_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.unit} {self.item_id}"
+
+
+class ShipmentDocument(models.Model):
+    """Links a stored ``licensing.Document`` to a shipment (bill of lading, customs answer...).
+
+    The document row holds the file and its checks; this row says which shipment it belongs to,
+    so the licensing schema never points up at shipments."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="document_links")
+    document = models.OneToOneField("licensing.Document", on_delete=models.CASCADE, related_name="shipment_link")
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: {self.document_id}"

@@ -1,0 +1,188 @@
+"""Reads for suppliers, orders and shipments, and the drawdown of licences (DESIGN §5).
+
+Balances are computed from the shipments every time (never a running total that drifts):
+one correlated subquery per figure, so a list of N licence lines costs one query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
+
+from licensing import clock
+from licensing.models import Licence, LicenceLine, LicenceStatus
+from suppliers.models import PurchaseOrder
+
+from .models import PENDING_STATUSES, RESERVING_STATUSES, USING_STATUSES, Shipment, ShipmentLine, ShipmentStatus
+
+QTY = DecimalField(max_digits=24, decimal_places=6)
+ZERO = Value(Decimal("0"), output_field=QTY)
+
+# Mass units convert to kg for summing; pieces stay pieces (a mismatch is refused on write).
+TO_BASE = {"t": Decimal("1000"), "kg": Decimal("1"), "pcs": Decimal("1")}
+
+
+def _to_base(field: str = "quantity", unit: str = "unit"):
+    return Case(
+        When(**{unit: "t"}, then=ExpressionWrapper(F(field) * Value(TO_BASE["t"]), output_field=QTY)),
+        default=F(field),
+        output_field=QTY,
+    )
+
+
+def _drawn(statuses, exclude_shipment_id: int | None = None):
+    """Sum of shipment-line quantities (in base units) on this licence line's licence and item."""
+    lines = ShipmentLine.objects.filter(
+        shipment__licence=OuterRef("licence"), item=OuterRef("item"), shipment__status__in=list(statuses)
+    )
+    if exclude_shipment_id is not None:
+        lines = lines.exclude(shipment_id=exclude_shipment_id)
+    total = lines.values("item").annotate(total=Sum(_to_base())).values("total")
+    return Coalesce(Subquery(total, output_field=QTY), ZERO)
+
+
+def licence_lines_with_drawdown(
+    queryset: QuerySet[LicenceLine] | None = None, *, exclude_shipment_id: int | None = None
+) -> QuerySet[LicenceLine]:
+    """Licence lines annotated with ``reserved_quantity``, ``used_quantity``, ``drawn_quantity``
+    and ``balance``, all in the line's own unit. ``exclude_shipment_id`` leaves one shipment
+    out (to check a change to that shipment against what the others draw)."""
+    queryset = queryset if queryset is not None else LicenceLine.objects.all()
+    # Base units back to the line's unit by multiplying with the inverse factor, never by
+    # dividing: SQLite divides two whole numbers as integers (500 kg / 1000 would give 0 t).
+    from_base = Case(When(unit="t", then=Value(Decimal("0.001"))), default=Value(Decimal("1")), output_field=QTY)
+    return queryset.annotate(
+        _reserved_base=_drawn(RESERVING_STATUSES, exclude_shipment_id),
+        _used_base=_drawn(USING_STATUSES, exclude_shipment_id),
+    ).annotate(
+        reserved_quantity=ExpressionWrapper(F("_reserved_base") * from_base, output_field=QTY),
+        used_quantity=ExpressionWrapper(F("_used_base") * from_base, output_field=QTY),
+        drawn_quantity=ExpressionWrapper((F("_reserved_base") + F("_used_base")) * from_base, output_field=QTY),
+        balance=ExpressionWrapper(
+            F("approved_quantity") - (F("_reserved_base") + F("_used_base")) * from_base, output_field=QTY
+        ),
+    )
+
+
+def licences_with_lines() -> QuerySet[Licence]:
+    """Licences with their lines' drawdown prefetched: two queries for any page size."""
+    return Licence.objects.select_related("supplier", "application").prefetch_related(
+        Prefetch("lines", queryset=licence_lines_with_drawdown().select_related("item").order_by("id"))
+    )
+
+
+def licence_suggestion(*, supplier_id: int, lines: list[dict], ship_date: dt.date | None) -> Licence | None:
+    """The licence SAP GTS and Oracle GTM would pick: active, same supplier, valid on the ship
+    date, with balance for every line's item, soonest expiry first (DESIGN §5)."""
+    if not lines:
+        return None
+    on = ship_date or clock.today()
+    needed: dict[int, Decimal] = {}
+    for line in lines:
+        item_id = getattr(line["item"], "pk", line["item"])
+        needed[item_id] = needed.get(item_id, Decimal(0)) + Decimal(line["quantity"]) * TO_BASE[line.get("unit", "kg")]
+    candidates = (
+        Licence.objects.filter(
+            supplier_id=supplier_id, status=LicenceStatus.ACTIVE, valid_from__lte=on, valid_until__gte=on
+        )
+        .prefetch_related(Prefetch("lines", queryset=licence_lines_with_drawdown()))
+        .order_by("valid_until", "id")
+    )
+    for licence in candidates:
+        balances = {line.item_id: line.balance * TO_BASE[line.unit] for line in licence.lines.all()}
+        if all(balances.get(item, Decimal(-1)) >= qty for item, qty in needed.items()):
+            return licence
+    return None
+
+
+def shipments_for_display() -> QuerySet[Shipment]:
+    return Shipment.objects.select_related("supplier", "purchase_order", "licence").prefetch_related("lines__item")
+
+
+def shipments_after_expiry() -> QuerySet[Shipment]:
+    """Pending shipments planned to ship after their licence ends (set-based, for the scan)."""
+    return Shipment.objects.filter(
+        status__in=list(RESERVING_STATUSES), licence__isnull=False, planned_ship_date__gt=F("licence__valid_until")
+    )
+
+
+def shipments_late(today: dt.date) -> QuerySet[Shipment]:
+    """Shipments whose ETA has passed and that have not been delivered (served by the partial index)."""
+    return Shipment.objects.filter(status__in=list(PENDING_STATUSES), eta__lt=today)
+
+
+def shipments_held() -> QuerySet[Shipment]:
+    return Shipment.objects.filter(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
+
+
+def _lines_with_balance(queryset: QuerySet[LicenceLine]) -> QuerySet[LicenceLine]:
+    """The one rule for "balance left": a line whose balance is above zero."""
+    return licence_lines_with_drawdown(queryset).filter(balance__gt=0)
+
+
+def licences_exhausted_ids(licence_ids) -> set[int]:
+    """Which of these licences have no balance left on any line."""
+    open_lines = _lines_with_balance(LicenceLine.objects.filter(licence_id__in=licence_ids))
+    with_balance = set(open_lines.values_list("licence_id", flat=True))
+    return set(licence_ids) - with_balance
+
+
+def licence_has_balance_q() -> Q:
+    """Licences with at least one line that still has balance (one correlated subquery), for
+    ``Licence.objects.filter(...)``; the same rule as ``licences_exhausted_ids``."""
+    return Q(Exists(_lines_with_balance(LicenceLine.objects.filter(licence=OuterRef("pk")))))
+
+
+def purchase_orders_at_risk() -> QuerySet[PurchaseOrder]:
+    """Open purchase orders flagged at risk by ``suppliers.risk.purchase_orders_refresh_risk``
+    (a closed or cancelled order is never at risk, whatever its stored flag)."""
+    return PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN, at_risk=True)
+
+
+# Active licence lines whose balance is under a share of the approved quantity, found with ONE
+# grouped aggregate over shipment lines joined once (a hash join), instead of two correlated
+# subqueries per licence line: the deadline scan asks this of every active licence, and on
+# 1,000,000 lines the correlated form took 17 s (docs/benchmarks.md). Quantities are summed in
+# base units (t -> kg) as in _to_base; "* 0.001" rather than "/ 1000" because SQLite divides
+# integers as integers. A line no shipment draws has its whole balance, so never low (share < 1).
+_LOW_BALANCE_SQL = """
+    SELECT ll.id
+    FROM licensing_licenceline ll
+    JOIN licensing_licence l ON l.id = ll.licence_id
+    JOIN (
+        SELECT s.licence_id, sl.item_id,
+               SUM(CASE WHEN sl.unit = 't' THEN sl.quantity * 1000 ELSE sl.quantity END) AS drawn
+        FROM shipments_shipmentline sl
+        JOIN shipments_shipment s ON s.id = sl.shipment_id
+        WHERE s.licence_id IS NOT NULL AND s.status <> 'cancelled'
+        GROUP BY s.licence_id, sl.item_id
+    ) d ON d.licence_id = ll.licence_id AND d.item_id = ll.item_id
+    WHERE l.status = 'active'
+      AND ll.approved_quantity - d.drawn * (CASE WHEN ll.unit = 't' THEN 0.001 ELSE 1 END)
+          < ll.approved_quantity * %s
+"""
+
+
+def licence_lines_low_balance(threshold_share: Decimal) -> QuerySet[LicenceLine]:
+    """Active licence lines whose balance has fallen under ``threshold_share`` of the approved
+    quantity, annotated with their drawdown (computed only for the lines found)."""
+    low = LicenceLine.objects.filter(pk__in=RawSQL(_LOW_BALANCE_SQL, [threshold_share]))
+    return licence_lines_with_drawdown(low)

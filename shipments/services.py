@@ -1,0 +1,286 @@
+"""Writes for purchase orders and shipments, with the licence drawdown rules
+of DESIGN §5: over-draws refused (or forced by compliance with a note), suggestions,
+customs-hold windows and licence status kept in step, all in one transaction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core.errors import ConflictError, DomainError, field_error
+from core.roles import Role, has_role
+from core.services import lines_create, save_validated
+from licensing import clock
+from licensing import services as licensing_services
+from licensing.documents import document_attach
+from licensing.models import ControlledItem, Document, Licence, LicenceLine, LicenceStatus
+from suppliers.models import PurchaseOrder, PurchaseOrderLine
+
+from .models import Shipment, ShipmentDocument, ShipmentLine, ShipmentStatus
+from .selectors import TO_BASE, licence_lines_with_drawdown, licence_suggestion, licences_exhausted_ids
+
+PO_FIELDS = frozenset({"number", "supplier", "order_date", "needed_by", "status", "notes", "external_ref"})
+SHIPMENT_FIELDS = frozenset(
+    {
+        "supplier", "purchase_order", "reference", "status", "transport_mode", "planned_ship_date",
+        "actual_ship_date", "eta", "arrived_on", "held_on", "notes", "external_ref",
+    }
+)
+
+
+def _refuse_unknown(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
+    if unknown := set(fields) - allowed:
+        raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
+
+
+# --- Purchase orders ------------------------------------------------------------
+
+
+def _po_lines(lines: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Purchase-order lines name their item by catalogue code; an unknown code is refused here,
+    whatever the door (``item`` may be a ``ControlledItem`` or its code)."""
+    out, errors = [], {}
+    rows = [dict(line) for line in lines]
+    codes = {getattr(r.get("item"), "code", r.get("item")) for r in rows}
+    known = set(ControlledItem.objects.filter(code__in=codes - {None}).values_list("code", flat=True))
+    for i, row in enumerate(rows):
+        item = row.pop("item", None)
+        code = getattr(item, "code", item)
+        if code not in known:
+            errors[f"lines[{i}].item"] = f"No controlled item has the code '{code}'." if code else "Give the item."
+        row["item_code"] = code or ""
+        out.append(row)
+    if errors:
+        raise DomainError(errors)
+    return out
+
+
+@transaction.atomic
+def purchase_order_save(
+    *, purchase_order: PurchaseOrder | None = None, lines: Iterable[Mapping[str, Any]] | None = None,
+    actor=None, **fields: Any,
+) -> PurchaseOrder:
+    """Create or update a purchase order; ``lines`` (when given) replace the existing lines."""
+    _refuse_unknown(fields, PO_FIELDS)
+    po = purchase_order or PurchaseOrder()
+    for name, value in fields.items():
+        setattr(po, name, value)
+    if po.needed_by and po.order_date and po.needed_by < po.order_date:
+        raise field_error("needed_by", "The needed-by date cannot be before the order date.", code="invalid_range")
+    if po.status != PurchaseOrder.Status.OPEN:
+        # Only open orders can be late for want of a licence (suppliers.risk); a closed or
+        # cancelled one must not keep a flag from when it was open.
+        po.at_risk, po.expected_arrival = False, None
+    save_validated(po, actor=actor, reason="saved")
+    if lines is not None:
+        po.lines.all().delete()
+        lines_create(PurchaseOrderLine, "purchase_order", po, _po_lines(lines), actor=actor)
+    return po
+
+
+# --- Shipments and drawdown ---------------------------------------------------------------------
+
+
+def _check_drawdown(
+    *, licence: Licence, lines: list[Mapping[str, Any]], shipment_id: int | None, actor, force: bool, note: str
+) -> bool:
+    """Refuse lines that would draw the licence below zero; returns True when forced.
+
+    Locks the licence's lines first (``SELECT ... FOR UPDATE``) so that two concurrent
+    writers on PostgreSQL queue here and the second one sees the first one's shipment.
+    """
+    list(LicenceLine.objects.select_for_update().filter(licence=licence).values_list("pk", flat=True))
+    by_item = {
+        line.item_id: line
+        for line in licence_lines_with_drawdown(
+            LicenceLine.objects.filter(licence=licence).select_related("item"), exclude_shipment_id=shipment_id
+        )
+    }
+    errors: dict[str, str] = {}
+    asked: dict[int, Decimal] = {}
+    for i, data in enumerate(lines):
+        item = data["item"]
+        line = by_item.get(item.pk)
+        if line is None:
+            raise field_error(
+                f"lines[{i}].item", f"Licence {licence.number} has no line for item {item.code}.",
+                code="not_on_licence", cls=ConflictError,
+            )
+        unit = data.get("unit", "kg")
+        if (unit == "pcs") != (line.unit == "pcs"):
+            raise field_error(
+                f"lines[{i}].unit", f"Licence {licence.number} counts {item.code} in {line.unit}, not {unit}.",
+                code="unit_mismatch",
+            )
+        asked[item.pk] = asked.get(item.pk, Decimal(0)) + Decimal(data["quantity"]) * TO_BASE[unit] / TO_BASE[line.unit]
+        if asked[item.pk] > line.balance:
+            errors[f"lines[{i}].quantity"] = (
+                f"Licence {licence.number} has {line.balance.normalize():f} {line.unit} of {item.code} left; "
+                f"this shipment asks for {asked[item.pk].normalize():f} {line.unit}."
+            )
+    if not errors:
+        return False
+    if not force:
+        raise ConflictError({k: ValidationError(v, code="overdraw") for k, v in errors.items()})
+    if not has_role(actor, Role.COMPLIANCE):
+        raise field_error("force", "Only a user with the compliance role may force an over-draw.", code="permission")
+    if not note.strip():
+        raise field_error("override_note", "Say why the over-draw is allowed.", code="required")
+    return True
+
+
+def licences_refresh_status(licence_ids: Iterable[int], *, actor=None) -> None:
+    """Active <-> exhausted as balances change, for every licence in ``licence_ids``, through
+    ``licensing.services.licences_set_status`` (history and timeline rows): a constant number of
+    queries for any number. Expired and revoked stay as they are (``licence_change`` decides
+    those)."""
+    licence_ids = set(licence_ids) - {None}
+    if not licence_ids:
+        return
+    exhausted = licences_exhausted_ids(licence_ids)
+    licensing_services.licences_set_status(
+        exhausted, LicenceStatus.EXHAUSTED, reason="balance used up", actor=actor, only_from=[LicenceStatus.ACTIVE]
+    )
+    licensing_services.licences_set_status(
+        licence_ids - exhausted, LicenceStatus.ACTIVE, reason="balance available again", actor=actor,
+        only_from=[LicenceStatus.EXHAUSTED],
+    )
+
+
+def customs_response_due(held_on: dt.date | None, *, cal: clock.WorkingCalendar | None = None) -> dt.date | None:
+    """GAC No. 123 of 2025: 7 Chinese working days after the hold, counted like the clock.
+    Pass ``cal`` when computing many, so the calendar is loaded once."""
+    if held_on is None:
+        return None
+    return (cal or clock.calendar()).add_working_days(held_on, settings.CUSTOMS_RESPONSE_WORKING_DAYS)
+
+
+@transaction.atomic
+def shipment_save(
+    *,
+    shipment: Shipment | None = None,
+    lines: Iterable[Mapping[str, Any]] | None = None,
+    licence: Licence | None | bool = False,
+    actor=None,
+    force: bool = False,
+    override_note: str = "",
+    **fields: Any,
+) -> Shipment:
+    """Create or update a shipment and its lines, drawing down its licence (DESIGN §5).
+
+    ``licence``: a Licence to assign, None to unassign, or False (the default) to keep the
+    current one; a new shipment without one gets the suggested licence when
+    ``AUTO_ASSIGN_LICENCE`` is on (``shipment.suggested_licence`` says which either way).
+    An over-draw raises ``ConflictError`` naming licence, item, balance and amount, unless a
+    compliance user forces it with a note, which is recorded on the shipment.
+    """
+    _refuse_unknown(fields, SHIPMENT_FIELDS)
+    creating = shipment is None
+    shipment = Shipment() if creating else Shipment.objects.select_for_update().get(pk=shipment.pk)
+    old_licence_id = shipment.licence_id
+    for name, value in fields.items():
+        setattr(shipment, name, value)
+    if lines is not None:
+        lines = [dict(line) for line in lines]
+        if not lines:
+            raise field_error("lines", "A shipment needs at least one line.", code="required")
+        current_lines = lines
+    elif creating:
+        current_lines = []  # e.g. the admin's add form: lines come later through the UI or API
+    else:
+        current_lines = [
+            {"item": line.item, "quantity": line.quantity, "unit": line.unit}
+            for line in shipment.lines.select_related("item")
+        ]
+    if licence is not False:
+        shipment.licence = licence
+    suggested = None
+    if shipment.licence_id is None and shipment.supplier_id and current_lines:
+        suggested = licence_suggestion(
+            supplier_id=shipment.supplier_id, lines=current_lines, ship_date=shipment.planned_ship_date
+        )
+        if creating and licence is False and suggested and settings.AUTO_ASSIGN_LICENCE:
+            shipment.licence = suggested
+    if shipment.status == ShipmentStatus.HELD and shipment.held_on is None:
+        raise field_error("held_on", "Give the day customs held the shipment.", code="required")
+    shipment.customs_response_due = customs_response_due(shipment.held_on)
+
+    lic = shipment.licence
+    if lic is not None:
+        if lic.supplier_id != shipment.supplier_id:
+            raise field_error("licence", f"Licence {lic.number} belongs to another supplier.", code="wrong_supplier")
+        if lic.status == LicenceStatus.REVOKED:
+            raise field_error("licence", f"Licence {lic.number} is revoked.", code="revoked", cls=ConflictError)
+    draws = lic is not None and shipment.status != ShipmentStatus.CANCELLED
+    forced = False
+    # An over-draw forced earlier stays accepted while its licence and lines stay the same.
+    unchanged = not creating and lines is None and shipment.licence_id == old_licence_id
+    if draws and not (unchanged and shipment.overdraw_override):
+        forced = _check_drawdown(
+            licence=lic, lines=current_lines, shipment_id=shipment.pk, actor=actor, force=force, note=override_note
+        )
+    if forced:
+        shipment.overdraw_override = True
+        shipment.override_note = override_note
+        shipment.override_by = actor
+    save_validated(shipment, actor=actor, reason="over-draw forced" if forced else "saved")
+    if lines is not None:
+        shipment.lines.all().delete()
+        lines_create(ShipmentLine, "shipment", shipment, lines, actor=actor)
+    licences_refresh_status({old_licence_id, shipment.licence_id}, actor=actor)
+    shipment.suggested_licence = suggested
+    return shipment
+
+
+@transaction.atomic
+def shipment_delete(*, shipment: Shipment, actor=None) -> None:
+    """Delete a shipment; the balance it drew returns to its licence (which may become active again)."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    licence_id = shipment.licence_id
+    shipment._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    shipment.delete()
+    licences_refresh_status({licence_id}, actor=actor)
+
+
+def licence_change(*, licence: Licence, actor=None, revoked: bool | None = None, **fields: Any) -> Licence:
+    """``licensing.services.licence_change`` (header, revoke, reinstate, expiry) followed by the
+    balance check, so a reinstated or extended licence with nothing left is exhausted."""
+    with transaction.atomic():
+        licence = licensing_services.licence_change(licence=licence, actor=actor, revoked=revoked, **fields)
+        licences_refresh_status({licence.pk}, actor=actor)
+        licence.refresh_from_db(fields=["status", "updated_at"])
+    return licence
+
+
+def shipments_refresh_customs_due() -> int:
+    """Recompute the customs windows of held shipments (after a calendar override). Called on
+    commit of a calendar change (``licensing.signals.calendar_changed``, connected in
+    ``SuppliersConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
+    The calendar is loaded once and the changes written in batches of 500, so the query
+    count does not grow with the number of held shipments. Returns how many changed."""
+    cal = clock.calendar()
+    held = Shipment.objects.filter(status=ShipmentStatus.HELD, held_on__isnull=False)
+    changed = []
+    for shipment in held.only("pk", "held_on", "customs_response_due").order_by("pk"):
+        due = customs_response_due(shipment.held_on, cal=cal)
+        if due != shipment.customs_response_due:
+            shipment.customs_response_due = due
+            changed.append(shipment)
+    with transaction.atomic():
+        Shipment.objects.bulk_update(changed, ["customs_response_due"], batch_size=500)
+    return len(changed)
+
+
+@transaction.atomic
+def shipment_document_attach(*, shipment: Shipment, **fields: Any) -> Document:
+    """Store a document (``licensing.documents.document_attach``: content checks, random name)
+    and link it to ``shipment``, in one transaction."""
+    document = document_attach(**fields)
+    ShipmentDocument.objects.create(shipment=shipment, document=document)
+    return document

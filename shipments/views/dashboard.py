@@ -1,0 +1,117 @@
+"""The 8 a.m. screen (DESIGN §8): what is late, what runs out, what is at risk, what policy
+date is coming. Every count links to the filtered list behind it. A fixed number of
+queries whatever the data size: counts and the first rows of each card, no per-row query."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from core.permissions import role_required
+from core.roles import Role
+from licensing import clock
+from licensing.analytics import delay_stats
+from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
+from licensing.models.applications import CLOCK_STATUSES, OPEN_STATUSES
+from licensing.selectors import due_between_q, overdue_q
+from licensing.views.applications import decorate_clocks
+
+from ..models import Shipment, ShipmentStatus
+from ..selectors import licence_has_balance_q, purchase_orders_at_risk
+from .filters import shipments_at_risk_q
+from .shipments import decorate_risk
+
+DUE_SOON_WORKING_DAYS = 10
+EXPIRING_DAYS = 30
+TOP = 6  # rows shown per card; the count links to all of them
+
+
+@role_required(Role.VIEWER)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    today = clock.today()
+    cal = clock.calendar()
+    soon = cal.add_working_days(today, DUE_SOON_WORKING_DAYS)
+    applications = LicenceApplication.objects.select_related("supplier")
+    overdue_qs = applications.filter(overdue_q(today)).order_by("decision_due", "id")
+    due_qs = applications.filter(due_between_q(today, soon)).order_by("decision_due", "id")
+    expiring_qs = (
+        Licence.objects.filter(
+            status=LicenceStatus.ACTIVE,
+            valid_until__gte=today,
+            valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
+        )
+        .filter(licence_has_balance_q())
+        .select_related("supplier")
+        .order_by("valid_until", "id")
+    )
+    shipments_qs = (
+        Shipment.objects.filter(shipments_at_risk_q(today)).select_related("supplier", "licence").order_by("eta", "id")
+    )
+    po_qs = (
+        purchase_orders_at_risk()
+        .select_related("supplier")
+        .order_by("needed_by", "id")
+    )
+    # One pass over the applications for every application figure on the page.
+    open_counts = LicenceApplication.objects.aggregate(
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        running=Count("id", filter=Q(status__in=CLOCK_STATUSES)),
+        overdue=Count("id", filter=overdue_q(today)),
+        due_soon=Count("id", filter=due_between_q(today, soon)),
+    )
+    counts = {
+        "overdue": open_counts["overdue"],
+        "due_soon": open_counts["due_soon"],
+        "expiring": expiring_qs.count(),
+        "shipments": shipments_qs.count(),
+        "purchase_orders": po_qs.count(),
+    }
+    overdue = list(overdue_qs[:TOP])
+    due_soon = list(due_qs[:TOP])
+    decorate_clocks(overdue + due_soon)
+    shipments = list(shipments_qs[:TOP])
+    decorate_risk(shipments)
+    for licence in (expiring := list(expiring_qs[:TOP])):
+        licence.ui_days_left = (licence.valid_until - today).days
+    policy = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:TOP])
+    for event in policy:
+        event.ui_days_away = (event.date - today).days
+    # Approval delays: the medians of the delay analytics (DESIGN §4.3), the same figures as
+    # GET /api/v1/analytics/delays/ and the supplier scorecards.
+    by_supplier = sorted(
+        delay_stats(group_by="supplier"), key=lambda r: r["working_days_median"] or 0, reverse=True
+    )[:8]
+    chart = [
+        {"label": f"{r['label']} ({r['count']})", "value": r["working_days_median"], "href": f"/suppliers/{r['key']}/"}
+        for r in by_supplier
+        if r["working_days_median"] is not None
+    ]
+    by_month = [
+        {"label": f"{dt.date.fromisoformat(r['key'] + '-01'):%b %Y} ({r['count']})", "value": r["working_days_median"]}
+        for r in delay_stats(group_by="month")
+        if r["working_days_median"] is not None
+    ][-12:]
+    return render(
+        request,
+        "shipments/dashboard.html",
+        {
+            "today": today,
+            "soon": soon,
+            "counts": counts,
+            "overdue": overdue,
+            "due_soon": due_soon,
+            "expiring": expiring,
+            "shipments": shipments,
+            "purchase_orders": list(po_qs[:TOP]),
+            "policy": policy,
+            "open_counts": open_counts,
+            "chart": chart,
+            "due_days": DUE_SOON_WORKING_DAYS,
+            "expiring_days": EXPIRING_DAYS,
+            "by_month": by_month,
+            "held": ShipmentStatus.HELD,
+        },
+    )

@@ -1,0 +1,189 @@
+"""Shipment pages: list, detail, create/edit with lines and the over-draw rule (DESIGN §5)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from core.exports import Column
+from core.permissions import role_required
+from core.roles import Role, has_role
+from core.views import ListSpec, apply_errors, list_page
+from licensing import clock
+from licensing.forms import DocumentForm, ItemChoices, lines_data
+from licensing.models import Document
+from licensing.views.documents import document_upload
+
+from .. import services
+from ..forms import ShipmentForm, ShipmentLineFormSet
+from ..models import PENDING_STATUSES, Shipment, ShipmentStatus
+from ..selectors import licence_suggestion, shipments_for_display
+from .filters import ShipmentFilter
+
+
+def decorate_risk(rows: list[Shipment]) -> None:
+    today = clock.today()
+    for s in rows:
+        s.ui_late = s.status in PENDING_STATUSES and s.eta is not None and s.eta < today
+        s.ui_held = s.status == ShipmentStatus.HELD and s.customs_response_due is not None
+        s.ui_after_expiry = s.status in ("planned", "booked") and s.ships_after_expiry
+        s.ui_risk = s.ui_late or s.ui_held or s.ui_after_expiry
+
+
+def _lines_text(s: Shipment) -> str:
+    return "; ".join(f"{line.item.code} {line.quantity.normalize():f} {line.unit}" for line in s.lines.all())
+
+
+SHIPMENT_COLUMNS = [
+    Column("Reference", lambda s: s.reference, 18),
+    Column("ERP reference", lambda s: s.external_ref),
+    Column("Supplier", lambda s: s.supplier.name, 28),
+    Column("Purchase order", lambda s: s.purchase_order.number if s.purchase_order else ""),
+    Column("Licence", lambda s: s.licence.number if s.licence else ""),
+    Column("Status", lambda s: s.get_status_display()),
+    Column("Transport", lambda s: s.transport_mode, 9),
+    Column("Planned ship date", lambda s: s.planned_ship_date, 12),
+    Column("Actual ship date", lambda s: s.actual_ship_date, 12),
+    Column("ETA", lambda s: s.eta, 12),
+    Column("Arrived on", lambda s: s.arrived_on, 12),
+    Column("Customs response due", lambda s: s.customs_response_due, 12),
+    Column("Ships after expiry", lambda s: s.ships_after_expiry, 10),
+    Column("Lines", _lines_text, 40),
+]
+
+SHIPMENT_LIST = ListSpec(
+    template="shipments/shipment_list.html",
+    filterset_class=ShipmentFilter,
+    sorts={
+        "reference": ["reference"],
+        "supplier": ["supplier__name"],
+        "status": ["status"],
+        "etd": ["planned_ship_date"],
+        "eta": ["eta"],
+    },
+    default_sort="-etd",
+    columns=SHIPMENT_COLUMNS,
+    export_name="shipments",
+    title="Shipments",
+    decorate=decorate_risk,
+)
+
+
+@role_required(Role.VIEWER)
+def shipment_list(request: HttpRequest) -> HttpResponse:
+    return list_page(request, SHIPMENT_LIST, shipments_for_display())
+
+
+@role_required(Role.VIEWER)
+def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    shipment = get_object_or_404(
+        shipments_for_display()
+        .select_related("override_by")
+        .prefetch_related(
+            Prefetch("document_links__document", queryset=Document.objects.select_related("uploaded_by"))
+        ),
+        pk=pk,
+    )
+    decorate_risk([shipment])
+    lines = list(shipment.lines.all())
+    suggested = None
+    if shipment.licence_id is None and lines and shipment.status != ShipmentStatus.CANCELLED:
+        suggested = licence_suggestion(
+            supplier_id=shipment.supplier_id,
+            lines=[{"item": line.item_id, "quantity": line.quantity, "unit": line.unit} for line in lines],
+            ship_date=shipment.planned_ship_date,
+        )
+    can_edit = has_role(request.user, Role.PROCUREMENT)
+    return render(
+        request,
+        "shipments/shipment_detail.html",
+        {
+            "shipment": shipment,
+            "lines": lines,
+            "suggested": suggested,
+            "can_edit": can_edit,
+            "documents": [link.document for link in shipment.document_links.all()],
+            "document_form": DocumentForm() if can_edit else None,
+        },
+    )
+
+
+def _same_lines(new: list[dict], old: list[dict]) -> bool:
+    def key(line: dict) -> tuple:
+        return (getattr(line["item"], "pk", line["item"]), line["quantity"].normalize(), line["unit"])
+
+    return sorted(map(key, new)) == sorted(map(key, old))
+
+
+def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
+    items = ItemChoices()
+    can_force = has_role(request.user, Role.COMPLIANCE)
+    initial_lines = (
+        [{"item": line.item_id, "quantity": line.quantity, "unit": line.unit} for line in shipment.lines.all()]
+        if shipment
+        else []
+    )
+    overdraw = False
+    if request.method == "POST":
+        form = ShipmentForm(request.POST, instance=shipment, can_force=can_force)
+        lines = ShipmentLineFormSet(request.POST, prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
+        if form.is_valid() and lines.is_valid():
+            fields = {name: form.cleaned_data[name] for name in ShipmentForm.Meta.fields}
+            new_lines = lines_data(lines)
+            if shipment and _same_lines(new_lines, initial_lines):
+                new_lines = None  # unchanged lines keep a previously forced over-draw accepted
+            try:
+                saved = services.shipment_save(
+                    shipment=shipment,
+                    lines=new_lines,
+                    licence=form.cleaned_data["licence"],
+                    force=bool(form.cleaned_data.get("force")),
+                    override_note=form.cleaned_data.get("override_note", ""),
+                    actor=request.user,
+                    **fields,
+                )
+            except ValidationError as exc:
+                overdraw = (
+                    any(e.code == "overdraw" for errors in exc.error_dict.values() for e in errors)
+                    if hasattr(exc, "error_dict")
+                    else False
+                )
+                apply_errors(exc, form, formsets={"lines": lines})
+                if overdraw:
+                    form.add_error(None, "Over-draw refused: this shipment asks for more than the licence has left.")
+            else:
+                messages.success(request, f"Shipment {saved.reference} saved.")
+                if saved.overdraw_override and form.cleaned_data.get("force"):
+                    messages.warning(request, "The over-draw was forced; your note is recorded on the shipment.")
+                if saved.licence_id is None and saved.suggested_licence:
+                    messages.info(request, f"Suggested licence: {saved.suggested_licence.number}.")
+                return redirect(f"/shipments/{saved.pk}/")
+    else:
+        form = ShipmentForm(instance=shipment, can_force=can_force)
+        lines = ShipmentLineFormSet(prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
+    return render(
+        request,
+        "shipments/shipment_form.html",
+        {"form": form, "lines": lines, "shipment": shipment, "overdraw": overdraw, "can_force": can_force},
+    )
+
+
+@role_required(Role.PROCUREMENT)
+def shipment_create(request: HttpRequest) -> HttpResponse:
+    return _edit(request, None)
+
+
+@role_required(Role.PROCUREMENT)
+def shipment_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _edit(request, get_object_or_404(Shipment.objects.prefetch_related("lines"), pk=pk))
+
+
+@role_required(Role.PROCUREMENT)
+def shipment_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    shipment = get_object_or_404(Shipment, pk=pk)
+    return document_upload(
+        request, back=f"/shipments/{shipment.pk}/", attach=services.shipment_document_attach, shipment=shipment
+    )
