@@ -27,10 +27,9 @@ from licensing import clock
 from licensing import services as licensing
 from licensing.models import ApplicationStatus as S
 from licensing.models import ControlledItem, Form, Licence, LicenceApplication, LicenceStatus
+from shipments import services
 from suppliers import services as supplier_services
 from suppliers.models import Supplier, uscc_check_character
-
-from shipments import services
 
 MARKER = "DEMO-SUP-1"  # the first demo supplier's external_ref: present means loaded
 FIRST_DAY = dt.date(2025, 4, 7)  # the first Monday after MOFCOM Announcement No. 18 of 2025

@@ -17,9 +17,7 @@ from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import transaction
 
-
 from . import services
-
 from .models import Delivery, WebhookDelivery
 from .transports import TransportError
 from .transports import email as email_transport

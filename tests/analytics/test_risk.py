@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from licensing.models import ApplicationStatus
-from shipments.tasks import analytics_refresh_task
 from shipments.risk import decision_to_arrival_times, purchase_orders_refresh_risk, supplier_scorecard
+from shipments.tasks import analytics_refresh_task
 from suppliers.models import PurchaseOrder
 from tests.factories import (
     ApplicationFactory,

@@ -4,11 +4,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from demo import builder as demo
 from licensing.models import ControlledItem
 from licensing.predictions import predictions_refresh
 from notifications.models import Kind
 from notifications.services import preference_update
-from demo import builder as demo
 from shipments.risk import purchase_orders_refresh_risk
 
 
