@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 # A burst of decisions (an ERP back-loading a year) queues one refresh at the window's end.
 ANALYTICS_WAKE_WINDOW = 30  # seconds
+ANALYTICS_WAKE_KEY = "shipments:analytics-wake"
 
 
 @shared_task(name="shipments.tasks.purchase_orders_refresh_risk")
@@ -39,7 +40,7 @@ def refresh_analytics_on_decision(*, event=None, **_kwargs) -> None:
     if event is None or event.to_status not in ("approved", "rejected"):
         return
     try:
-        if cache.add("shipments:analytics-wake", 1, timeout=ANALYTICS_WAKE_WINDOW):
+        if cache.add(ANALYTICS_WAKE_KEY, 1, timeout=ANALYTICS_WAKE_WINDOW):
             analytics_refresh_task.apply_async(countdown=ANALYTICS_WAKE_WINDOW)
     except Exception:
         log.warning("could not queue the analytics refresh; the hourly run will do it", exc_info=True)

@@ -85,7 +85,8 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = LicenceApplication
 
-    reference = factory.Sequence(lambda n: f"LA-2025-{n:05d}")
+    # Not the service's LA-<year>-<id> form, so a factory row never collides with a created one.
+    reference = factory.Sequence(lambda n: f"LA-F-{n:05d}")
     supplier = factory.SubFactory(SupplierFactory)
     end_user = "Motor Works GmbH"
     end_use = "Traction motors for electric vehicles"

@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from config.celery import app as celery_app
 from licensing.services import application_create, application_transition
+from shipments.tasks import ANALYTICS_WAKE_KEY
 from tests.analytics.conftest import make_decided
 from tests.factories import ControlledItemFactory, PurchaseOrderFactory, SupplierFactory
 
@@ -20,11 +21,11 @@ NOW = dt.datetime(2025, 12, 1, 4, tzinfo=dt.UTC)
 @pytest.fixture
 def eager(settings):
     settings.PREDICTION_MIN_SAMPLE = 3
-    cache.delete("notifications:analytics-wake")
+    cache.delete(ANALYTICS_WAKE_KEY)
     celery_app.conf.task_always_eager = True
     yield
     celery_app.conf.task_always_eager = False
-    cache.delete("notifications:analytics-wake")
+    cache.delete(ANALYTICS_WAKE_KEY)
 
 
 def _accepted(supplier, item, on):
