@@ -1,5 +1,6 @@
 """Writes for the licensing core. Every state change goes through one function here that
-validates it, writes the timeline event and the history, in one transaction (DESIGN §2)."""
+validates it, writes the timeline event and the history, in one transaction
+(docs/architecture.md#where-rules-live)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ def application_transition(
     note: str = "",
     licence: Mapping[str, Any] | None = None,
 ) -> LicenceApplication:
-    """The one door for status changes (DESIGN §4.1).
+    """The one door for status changes (docs/architecture.md#workflow).
 
     Refuses a move the transition table does not allow (409), a step dated after today or
     before the previous dated step (400). Writes the timeline event, the dates, the clock

@@ -1,4 +1,4 @@
-"""UI pages of the licensing core (DESIGN §8). Licence list and detail show drawdown by
+"""UI pages of the licensing core (docs/architecture.md#ui). Licence list and detail show drawdown by
 shipments, so they live in suppliers/urls.py (licensing never imports suppliers)."""
 
 from django.urls import path

@@ -1,4 +1,4 @@
-"""Bulk upserts of shipments and purchase orders by ``external_ref`` (DESIGN §7, §9).
+"""Bulk upserts of shipments and purchase orders by ``external_ref`` (docs/architecture.md#api, docs/benchmarks.md).
 
 Up to ``API_BULK_MAX_ROWS`` rows (10,000) in one transaction, all or nothing. Set-based: the
 rows are validated in Python, references (suppliers, orders, licences, item codes, existing

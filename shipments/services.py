@@ -1,5 +1,5 @@
 """Writes for purchase orders and shipments, with the licence drawdown rules
-of DESIGN §5: over-draws refused (or forced by compliance with a note), suggestions,
+of docs/architecture.md#drawdown: over-draws refused (or forced by compliance with a note), suggestions,
 customs-hold windows and licence status kept in step, all in one transaction."""
 
 from __future__ import annotations
@@ -172,7 +172,7 @@ def shipment_save(
     override_note: str = "",
     **fields: Any,
 ) -> Shipment:
-    """Create or update a shipment and its lines, drawing down its licence (DESIGN §5).
+    """Create or update a shipment and its lines, drawing down its licence (docs/architecture.md#drawdown).
 
     ``licence``: a Licence to assign, None to unassign, or False (the default) to keep the
     current one; a new shipment without one gets the suggested licence when

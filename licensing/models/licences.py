@@ -17,7 +17,7 @@ class LicenceStatus(models.TextChoices):
 
 
 class Licence(ExternalRefModel):
-    """An export licence MOFCOM granted; shipments draw down its lines (DESIGN §5)."""
+    """An export licence MOFCOM granted; shipments draw down its lines (docs/architecture.md#drawdown)."""
 
     number = models.CharField(max_length=100, unique=True)
     application = models.ForeignKey(

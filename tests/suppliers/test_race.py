@@ -1,4 +1,4 @@
-"""Two concurrent writers cannot over-draw a licence line (DESIGN §5), on a real PostgreSQL.
+"""Two concurrent writers cannot over-draw a licence line (docs/architecture.md#drawdown), on a real PostgreSQL.
 
 Each thread has its own database connection (Django opens one per thread) and its own
 transaction. Both wait at a barrier and then call shipment_save at the same moment, each
