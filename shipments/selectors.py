@@ -152,7 +152,7 @@ def licence_has_balance_q() -> Q:
 
 
 def purchase_orders_at_risk() -> QuerySet[PurchaseOrder]:
-    """Open purchase orders flagged at risk by ``suppliers.risk.purchase_orders_refresh_risk``
+    """Open purchase orders flagged at risk by ``shipments.risk.purchase_orders_refresh_risk``
     (a closed or cancelled order is never at risk, whatever its stored flag)."""
     return PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN, at_risk=True)
 

@@ -74,7 +74,7 @@ def purchase_order_save(
     if po.needed_by and po.order_date and po.needed_by < po.order_date:
         raise field_error("needed_by", "The needed-by date cannot be before the order date.", code="invalid_range")
     if po.status != PurchaseOrder.Status.OPEN:
-        # Only open orders can be late for want of a licence (suppliers.risk); a closed or
+        # Only open orders can be late for want of a licence (shipments.risk); a closed or
         # cancelled one must not keep a flag from when it was open.
         po.at_risk, po.expected_arrival = False, None
     save_validated(po, actor=actor, reason="saved")
@@ -261,7 +261,7 @@ def licence_change(*, licence: Licence, actor=None, revoked: bool | None = None,
 def shipments_refresh_customs_due() -> int:
     """Recompute the customs windows of held shipments (after a calendar override). Called on
     commit of a calendar change (``licensing.signals.calendar_changed``, connected in
-    ``SuppliersConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
+    ``ShipmentsConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
     The calendar is loaded once and the changes written in batches of 500, so the query
     count does not grow with the number of held shipments. Returns how many changed."""
     cal = clock.calendar()

@@ -192,7 +192,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         """The same dict DRF's field machinery builds (tests/api/test_fast_representation.py
         compares the two on every kind of row), written out by hand: a list of 100 applications
         with their lines and events took most of its time in DRF's per-field calls (docs/benchmarks.md:
-        2.7 ms against 0.3 ms for 50 rows in the prototype). The declared fields stay, so the
+        2.7 ms against 0.3 ms for 50 rows when measured apart). The declared fields stay, so the
         OpenAPI schema is unchanged."""
         c = self._clock(instance)
         return {

@@ -1,5 +1,5 @@
 """API views for suppliers, purchase orders, shipments and licences (docs/architecture.md#api): thin, they
-parse input and call suppliers.services, suppliers.bulk and licensing.services."""
+parse input and call shipments.services, shipments.bulk and licensing.services."""
 
 from __future__ import annotations
 

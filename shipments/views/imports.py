@@ -1,7 +1,7 @@
 """Import purchase orders and shipments from CSV/XLSX (docs/architecture.md#ui): upload, preview with
 row-level errors, then commit all or nothing through the same services the API uses.
 
-Parsing and grouping live in the service module ``suppliers.imports``; these views only read
+Parsing and grouping live in the service module ``shipments.imports``; these views only read
 the upload, keep it in the session between preview and commit, and render. The preview runs
 the services inside a transaction that is rolled back, so what it reports is exactly what the
 commit would meet.

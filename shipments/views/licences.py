@@ -1,5 +1,5 @@
 """Licence pages: list and detail with balances and drawdown by shipment (docs/architecture.md#drawdown), and
-the create/edit forms. They live in suppliers because drawdown is computed from shipments."""
+the create/edit forms. They live in shipments because drawdown is computed from shipments."""
 
 from __future__ import annotations
 

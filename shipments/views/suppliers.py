@@ -67,7 +67,7 @@ def _percent(share: float | None) -> int | None:
 def scorecard(supplier: Supplier) -> dict:
     """What a buyer asks of a supplier: volume, approval rate, typical delay, on-time shipments.
 
-    The figures are those of the analytics (suppliers.risk.supplier_scorecard, docs/analytics.md):
+    The figures are those of the analytics (shipments.risk.supplier_scorecard, docs/analytics.md):
     medians of the clock's own working-day count, supplement pauses excluded.
     """
     card = supplier_scorecard(supplier.pk)
