@@ -177,7 +177,7 @@ class LicenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     the header can be corrected. The status is read-only: it follows the balances and dates.
     shipments.admin registers a subclass that saves through shipments.services.licence_change
     (which keeps the status in step) and adds the revoke and reinstate actions; licensing cannot
-    import shipments (dependencies point one way, docs/architecture.md#layering)."""
+    import shipments (dependencies point one way, docs/architecture.md#layers)."""
 
     list_display = ("number", "supplier", "kind", "valid_from", "valid_until", "status")
     list_filter = ("status", "kind")

@@ -69,7 +69,7 @@ class LicenceLine(models.Model):
 
 class LicenceEvent(models.Model):
     """One status change of a licence (issued, exhausted, active again, expired, revoked,
-    reinstated): its timeline on the licence page, written by ``licence_set_status`` only."""
+    reinstated): its timeline on the licence page, written by ``licensing.services.licences_set_status`` only."""
 
     licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=10, choices=LicenceStatus.choices, blank=True)
