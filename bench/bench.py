@@ -1,4 +1,4 @@
-"""The benchmarks of DESIGN §9, each beside its bare baseline in the same run.
+"""The benchmarks of docs/benchmarks.md, each beside its bare baseline in the same run.
 
 Run with ``make bench`` (PostgreSQL required; see bench/run). Prints a Markdown table that
 goes into docs/benchmarks.md as measured. Figures are medians of several runs; the machine

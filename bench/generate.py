@@ -1,7 +1,7 @@
 """Benchmark data generator (PostgreSQL only): millions of rows in seconds.
 
 Rows are written with ``INSERT ... SELECT ... FROM generate_series`` so that the data set of
-DESIGN §9 (100,000 applications with 300,000 lines; 1,000,000 open applications, licences
+docs/benchmarks.md (100,000 applications with 300,000 lines; 1,000,000 open applications, licences
 and shipments for the scan) takes seconds, not the minutes ``bulk_create`` would. Columns
 are derived from the models, so a new NOT NULL column gets a neutral value instead of
 breaking the generator. History tables stay empty: the benchmarks read current rows.

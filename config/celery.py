@@ -1,4 +1,5 @@
-"""The Celery application. Tasks live in (or call into) ``notifications``."""
+"""The Celery application. Each app keeps its tasks in its own ``tasks.py``, found by autodiscovery
+(docs/architecture.md#tasks)."""
 
 import os
 

@@ -129,9 +129,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-LOGIN_URL = "/accounts/login/"
-LOGIN_REDIRECT_URL = "/"
-LOGOUT_REDIRECT_URL = "/accounts/login/"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "dashboard"
+LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env("TIME_ZONE", default="UTC")
@@ -146,7 +146,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Uploaded documents are private: MEDIA_ROOT is never served by URL, only through a view
-# that checks the login (DESIGN §3.2).
+# that checks the login (docs/architecture.md#documents).
 MEDIA_ROOT = Path(env("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024  # bulk API calls of 10,000 rows
@@ -200,7 +200,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the notifications section below
 
-# --- The statutory clock (DESIGN §4.2) ----------------------------------------------------
+# --- The statutory clock (docs/architecture.md#clock) ----------------------------------------------------
 # Working days MOFCOM has to decide, per licence kind; a changed rule is one edit here.
 REVIEW_PERIOD_WORKING_DAYS = {
     "single": env.int("REVIEW_PERIOD_SINGLE", default=45),
@@ -218,11 +218,11 @@ LICENCE_MAX_VALIDITY_YEARS = {"single": 1, "general": 3}
 # Assign the suggested licence to a shipment created without one (else only suggest it).
 AUTO_ASSIGN_LICENCE = env.bool("AUTO_ASSIGN_LICENCE", default=False)
 
-# --- Analytics (DESIGN §4.3) --------------------------------------------------------------
+# --- Analytics (docs/analytics.md) --------------------------------------------------------------
 PREDICTION_MIN_SAMPLE = env.int("PREDICTION_MIN_SAMPLE", default=5)
 DEFAULT_DECISION_TO_ARRIVAL_DAYS = env.int("DEFAULT_DECISION_TO_ARRIVAL_DAYS", default=35)
 
-# --- API (DESIGN §7) ----------------------------------------------------------------------
+# --- API (docs/architecture.md#api) ----------------------------------------------------------------------
 REST_FRAMEWORK = {
     # API keys first: their "WWW-Authenticate: Token" makes a request without credentials a 401.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -280,9 +280,9 @@ SPECTACULAR_SETTINGS = {
 # Bulk upserts (POST shipments/bulk/, purchase-orders/bulk/) take at most this many rows.
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=10_000)
 
-# --- Notifications (DESIGN §6) ------------------------------------------------------------
+# --- Notifications (docs/architecture.md#alerts) ------------------------------------------------------------
 ALERT_SCAN_MINUTES = env.int("ALERT_SCAN_MINUTES", default=15)
-# Lead times per kind (DESIGN §6.1); each user may override them in "My notifications".
+# Lead times per kind (docs/architecture.md#alerts); each user may override them in "My notifications".
 # decision_due_soon, acceptance_pending and customs_response_due count Chinese working days;
 # the others count calendar days. A policy event's own lead_days win over policy_event_upcoming.
 ALERT_LEAD_TIMES = {
@@ -336,7 +336,7 @@ CELERY_BEAT_SCHEDULE.update(
         # Digests: every 15 minutes each user whose local digest hour has come gets today's digest
         # once (a missed hour is caught up by the next run, never sent twice).
         "notifications-digests": {"task": "notifications.tasks.send_digests", "schedule": 15 * 60},
-        # Predicted decisions and purchase orders at risk (DESIGN §4.3): hourly, because
+        # Predicted decisions and purchase orders at risk (docs/analytics.md): hourly, because
         # predictions are dated from "today" and open supplement periods move them; a decision
         # also wakes this early (shipments.tasks.refresh_analytics_on_decision).
         "analytics-refresh": {"task": "shipments.tasks.analytics_refresh", "schedule": 60 * 60},
@@ -345,7 +345,7 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 
-# --- Web UI (DESIGN §8) -------------------------------------------------------------------
+# --- Web UI (docs/architecture.md#ui) -------------------------------------------------------------------
 UI_PAGE_SIZE = env.int("UI_PAGE_SIZE", default=50)
 
 LOGGING = {

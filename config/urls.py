@@ -1,4 +1,4 @@
-"""The URL map (DESIGN §7, §8). Each app owns its pages and its API routes."""
+"""The URL map (docs/architecture.md#api, #ui). Each app owns its pages and its API routes."""
 
 from django.contrib import admin
 from django.urls import include, path
@@ -16,13 +16,13 @@ urlpatterns = [
     # Secret-link endpoints that work without a session (ICS feed, one-click unsubscribe).
     path("notifications/", include("notifications.public_urls")),
     path("settings/api-keys/", include("core.keys_urls")),
-    # UI pages (DESIGN §8).
+    # UI pages (docs/architecture.md#ui).
     path("", include("licensing.urls")),
     path("", include("shipments.urls")),
     path("", include("notifications.urls")),
     path("", include("core.urls")),
 ]
 
-# JSON errors for /api/ paths that no route matches (DESIGN §7: one error shape for all errors).
+# JSON errors for /api/ paths that no route matches (docs/architecture.md#api: one error shape for all errors).
 handler404 = "core.api.exceptions.not_found"
 handler500 = "core.api.exceptions.server_error"

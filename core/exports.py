@@ -1,4 +1,4 @@
-"""Export any list to CSV or XLSX (DESIGN §8), generic: the apps say which columns.
+"""Export any list to CSV or XLSX (docs/architecture.md#ui), generic: the apps say which columns.
 
 A ``Column`` is a header and a function of the row; values are written as their natural
 types to XLSX (dates stay dates, decimals numbers) and as text to CSV. Cells that a

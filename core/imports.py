@@ -1,4 +1,4 @@
-"""Import rows from CSV or XLSX with a preview and row-level errors (DESIGN §8), generic.
+"""Import rows from CSV or XLSX with a preview and row-level errors (docs/architecture.md#ui), generic.
 
 ``read_table`` turns an upload into a list of ``Row`` (the spreadsheet row number and a dict
 of normalised header -> text). The apps describe their columns and turn rows into service

@@ -1,4 +1,4 @@
-"""/settings/api-keys/: admins list, create (the key shown once) and revoke API keys (DESIGN §8)."""
+"""/settings/api-keys/: admins list, create (the key shown once) and revoke API keys (docs/architecture.md#ui)."""
 
 from __future__ import annotations
 

@@ -30,7 +30,7 @@ def unique_external_ref(name: str) -> models.UniqueConstraint:
 
 
 class ApiKey(models.Model):
-    """A key per ERP integration (DESIGN §7). Only a SHA-256 of the key is stored: the key is
+    """A key per ERP integration (docs/architecture.md#api). Only a SHA-256 of the key is stored: the key is
     shown once, at creation, and a leaked database does not leak usable keys."""
 
     class Scope(models.TextChoices):

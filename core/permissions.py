@@ -1,4 +1,4 @@
-"""Role checks for every UI view (DESIGN §8).
+"""Role checks for every UI view (docs/architecture.md#ui).
 
 One decorator, ``role_required``, guards every page: anonymous visitors go to the login form,
 a signed-in user without any role gets a polite "no access" page (403), and a user whose role

@@ -1,4 +1,4 @@
-"""Roles (DESIGN §8): Django groups, ordered so that each role includes the ones before it.
+"""Roles (docs/architecture.md#ui): Django groups, ordered so that each role includes the ones before it.
 
 - viewer: reads everything
 - procurement: edits suppliers, orders, shipments, applications and licences

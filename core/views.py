@@ -1,4 +1,4 @@
-"""Shared plumbing for the UI views (DESIGN §8): lists with filters, sorting, pagination,
+"""Shared plumbing for the UI views (docs/architecture.md#ui): lists with filters, sorting, pagination,
 htmx partial updates and exports; showing a service's field errors on the form that sent them.
 
 The views themselves live in the apps and stay thin: parse input, call the service, render.

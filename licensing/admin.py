@@ -1,7 +1,7 @@
 """Admin pages for the licensing core. Writes that carry rules go through the services:
 applications, policy events and the calendar through licensing.services (clock refresh,
 lead days, calendar changes); a licence's header, revocation and reinstatement through
-suppliers.services.licence_change (its status follows its balances and dates, so it is
+shipments.services.licence_change (its status follows its balances and dates, so it is
 read-only here, as are its lines: what MOFCOM approved). A refused write shows as a form
 error (``ServiceAdminMixin``), never a server error."""
 
@@ -175,9 +175,9 @@ LICENCE_HEADER_FIELDS = frozenset({"number", "kind", "valid_from", "valid_until"
 class LicenceAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     """Licences are recorded with their lines through the UI or the API (licence_create); here
     the header can be corrected. The status is read-only: it follows the balances and dates.
-    suppliers.admin registers a subclass that saves through suppliers.services.licence_change
+    shipments.admin registers a subclass that saves through shipments.services.licence_change
     (which keeps the status in step) and adds the revoke and reinstate actions; licensing cannot
-    import shipments (dependencies point one way)."""
+    import shipments (dependencies point one way, docs/architecture.md#layers)."""
 
     list_display = ("number", "supplier", "kind", "valid_from", "valid_until", "status")
     list_filter = ("status", "kind")

@@ -1,4 +1,4 @@
-"""Delay analytics (DESIGN §4.3): how long MOFCOM took from acceptance to decision.
+"""Delay analytics (docs/analytics.md): how long MOFCOM took from acceptance to decision.
 
 Everything here is a read (a selector). ``delay_stats`` aggregates in the database, one
 query per grouping, whatever the number of applications.
@@ -11,7 +11,7 @@ Definitions, stated once so the UI, the API and the docs say the same thing:
   reports ``pending``: accepted applications not decided yet. A recent month's figures cover
   only its quick decisions so far (right-censoring): read them with its pending count.
 - *Working days*: ``decision_working_days``, stored by the clock when the decision lands
-  (counted days of DESIGN §4.2: Chinese working days after acceptance, supplement pauses
+  (counted days of docs/architecture.md#clock: Chinese working days after acceptance, supplement pauses
   excluded). Applications exempt from the statutory limit have none; they count in
   ``count``, the approval rate and the calendar-day figures but not in the working-day ones.
 - *Calendar days*: ``decided_on - accepted_on``.

@@ -1,4 +1,4 @@
-"""The statutory clock (DESIGN §4.2) on the official Chinese working-day calendar.
+"""The statutory clock (docs/architecture.md#clock) on the official Chinese working-day calendar.
 
 Pure functions over a ``WorkingCalendar``: no queries here except ``calendar()``, which
 loads the staff's overrides once and caches them until they change. The UI, the API, the
@@ -144,7 +144,7 @@ class ClockInput:
 
 
 def compute(inp: ClockInput, *, today: dt.date, cal: WorkingCalendar) -> Clock:
-    """The clock exactly as DESIGN §4.2 defines it.
+    """The clock exactly as docs/architecture.md#clock defines it.
 
     With acceptance date A, the counted days are the working days D > A except those with
     R < D <= P for a supplement period (R, P); an open period's P is today (or the decision

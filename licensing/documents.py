@@ -1,4 +1,4 @@
-"""Attach documents to applications, licences and shipments (DESIGN §3.2).
+"""Attach documents to applications, licences and shipments (docs/architecture.md#documents).
 
 PDF and image files only, recognised by their content (the first bytes), never by the name
 or the type the browser claims; images must also open in Pillow; the size is capped by

@@ -1,4 +1,5 @@
-"""Forms for the licensing pages. They parse and present; the services decide (DESIGN §2)."""
+"""Forms for the licensing pages. They parse and present; the services decide
+(docs/architecture.md#where-rules-live)."""
 
 from __future__ import annotations
 
@@ -105,7 +106,7 @@ class TransitionForm(forms.Form):
 
 
 class ApprovedLicenceForm(forms.Form):
-    """The licence an ``approved`` step may carry (DESIGN §4.1)."""
+    """The licence an ``approved`` step may carry (docs/architecture.md#workflow)."""
 
     number = forms.CharField(max_length=100, label="Licence number")
     valid_from = forms.DateField(widget=DATE)

@@ -1,4 +1,4 @@
-"""Predicted decision dates for open applications (DESIGN §4.3).
+"""Predicted decision dates for open applications (docs/analytics.md).
 
 The prediction is the empirical distribution of ``decision_working_days`` (counted working
 days from acceptance to decision) of *similar* applications:
@@ -31,7 +31,7 @@ analytics; ``km_quantile`` generalises it to censored data), rounded *up* to who
 days (a decision lands on a day; rounding up never predicts earlier than the distribution
 says). The dates are the acceptance date plus that many working days on the Chinese
 calendar, plus the working days already spent in supplement periods (which do not count,
-DESIGN §4.2), and never before today.
+docs/architecture.md#clock), and never before today.
 
 *Not yet accepted* (draft, documents pending, submitted): the acceptance date is assumed to be
 the filing date (today if not filed yet) plus the median calendar days from filing to

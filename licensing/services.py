@@ -1,5 +1,6 @@
 """Writes for the licensing core. Every state change goes through one function here that
-validates it, writes the timeline event and the history, in one transaction (DESIGN §2)."""
+validates it, writes the timeline event and the history, in one transaction
+(docs/architecture.md#where-rules-live)."""
 
 from __future__ import annotations
 
@@ -175,7 +176,7 @@ def application_transition(
     note: str = "",
     licence: Mapping[str, Any] | None = None,
 ) -> LicenceApplication:
-    """The one door for status changes (DESIGN §4.1).
+    """The one door for status changes (docs/architecture.md#workflow).
 
     Refuses a move the transition table does not allow (409), a step dated after today or
     before the previous dated step (400). Writes the timeline event, the dates, the clock
@@ -317,7 +318,7 @@ LICENCE_FIELDS = frozenset({"number", "valid_from", "valid_until", "notes", "ext
 @transaction.atomic
 def licence_update(*, licence: Licence, actor=None, **fields: Any) -> Licence:
     """Change a licence's header (number, validity, kind, notes). Its status changes only through
-    ``licence_set_status``; ``licence_change`` decides it after a header change."""
+    ``licences_set_status``; ``licence_change`` decides it after a header change."""
     if "status" in fields:
         raise field_error(
             "status",
@@ -438,7 +439,7 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
 
 def calendar_refresh(*, day: dt.date | None = None) -> int:
     """After the calendar changed: recompute the stored application clocks now (licensing owns
-    them) and tell other apps on commit (``calendar_changed``), so that suppliers recomputes the
+    them) and tell other apps on commit (``calendar_changed``), so that shipments recomputes the
     customs windows of held shipments. With ``day`` (the one date that changed) only clocks
     that count across it are recomputed: accepted before it, still open or closed on or after
     it. Returns how many applications were recomputed."""

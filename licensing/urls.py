@@ -1,5 +1,5 @@
-"""UI pages of the licensing core (DESIGN §8). Licence list and detail show drawdown by
-shipments, so they live in suppliers/urls.py (licensing never imports suppliers)."""
+"""UI pages of the licensing core (docs/architecture.md#ui). Licence list and detail show drawdown by
+shipments, so they live in shipments/urls.py (licensing never imports shipments)."""
 
 from django.urls import path
 

@@ -1,4 +1,5 @@
-"""The per-user secret iCalendar feed (DESIGN §6.2), built with the ``icalendar`` package."""
+"""The per-user secret iCalendar feed (docs/architecture.md#calendar-feed), built with the ``icalendar``
+package."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""The outbox of DESIGN §6.2: alerts (one per deduplication key), deliveries (one per recipient
-and channel, with a state machine), user preferences, webhook endpoints and their delivery log."""
+"""The outbox of docs/architecture.md#delivery-guarantees: alerts (one per deduplication key),
+deliveries (one per recipient and channel, with a state machine), user preferences, webhook endpoints
+and their delivery log."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class Kind(models.TextChoices):
     DOCUMENT_EXPIRING = "document_expiring", "Document expiring"
 
 
-# Kinds a new user receives without asking: all but the noisy status_changed (DESIGN §6.1).
+# Kinds a new user receives without asking: all but the noisy status_changed (docs/architecture.md#alerts).
 DEFAULT_OFF_KINDS = frozenset({Kind.STATUS_CHANGED})
 
 
@@ -166,7 +167,7 @@ class Preference(models.Model):
 
 
 class WebhookEndpoint(models.Model):
-    """An ERP's URL that receives signed JSON events (DESIGN §6.2)."""
+    """An ERP's URL that receives signed JSON events (docs/architecture.md#delivery-guarantees)."""
 
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=500)

@@ -1,4 +1,4 @@
-"""Selection of due alerts (DESIGN §6.1): one set-based query per kind.
+"""Selection of due alerts (docs/architecture.md#alerts): one set-based query per kind.
 
 Each selector returns unsaved ``Alert`` objects for what is due *and not yet alerted*: the
 "not yet" is a ``NOT EXISTS`` on the alert table inside the same query, so a scan with nothing
@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.urls import reverse
 
 from licensing.clock import WorkingCalendar
 from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
@@ -51,15 +52,22 @@ class ScanContext:
         return Alert(alerted_on=self.today, batch=self.batch, **kw)
 
 
+# The page an alert links to, by URL name: the detail page of its subject; policy events
+# link to the calendar, anything else to the inbox.
+DETAIL_URL_NAMES = {
+    T.APPLICATION: "application-detail",
+    T.LICENCE: "licence-detail",
+    T.SHIPMENT: "shipment-detail",
+    T.PURCHASE_ORDER: "purchase-order-detail",
+}
+
+
 def url_for(subject_type: str, subject_id: int) -> str:
-    """The stable URLs of DESIGN §8 (bookmarks and email links keep working)."""
-    return {
-        T.APPLICATION: f"/applications/{subject_id}/",
-        T.LICENCE: f"/licences/{subject_id}/",
-        T.SHIPMENT: f"/shipments/{subject_id}/",
-        T.PURCHASE_ORDER: f"/purchase-orders/{subject_id}/",
-        T.POLICY_EVENT: "/policy/",
-    }.get(subject_type, "/alerts/")
+    """The page of an alert's subject (stable URLs, docs/architecture.md#ui: bookmarks and email
+    links keep working)."""
+    if subject_type in DETAIL_URL_NAMES:
+        return reverse(DETAIL_URL_NAMES[subject_type], args=[subject_id])
+    return reverse("policy") if subject_type == T.POLICY_EVENT else reverse("alerts")
 
 
 # --- Threshold arithmetic ------------------------------------------------------------------
@@ -273,7 +281,7 @@ def shipment_late(ctx: ScanContext) -> list[Alert]:
 
 
 def po_at_risk(ctx: ScanContext) -> list[Alert]:
-    # at_risk is a stored column kept by the prediction refresh (DESIGN §4.3); we only read it.
+    # at_risk is a stored column kept by the prediction refresh (docs/analytics.md); we only read it.
     qs = purchase_orders_at_risk().filter(
         _not_alerted(K.PO_AT_RISK, T.PURCHASE_ORDER, lead=None, due="needed_by")
     )

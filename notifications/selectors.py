@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.urls import reverse
 
 from licensing import clock
 from licensing.models import Licence, LicenceStatus, PolicyEvent
@@ -54,19 +55,20 @@ def ics_entries(today: dt.date | None = None) -> list[dict]:
     for pk, ref, due, name in clock_running_applications().values_list("pk", "reference", "decision_due",
                                                                         "supplier__name"):
         entries.append({"uid": f"app-{pk}-due", "date": due, "summary": f"Decision due: {ref} ({name})",
-                        "url": f"/applications/{pk}/"})
+                        "url": reverse("application-detail", args=[pk])})
     for pk, number, until in Licence.objects.filter(status=LicenceStatus.ACTIVE).values_list(
         "pk", "number", "valid_until"
     ):
         entries.append({"uid": f"licence-{pk}-expiry", "date": until, "summary": f"Licence {number} expires",
-                        "url": f"/licences/{pk}/"})
+                        "url": reverse("licence-detail", args=[pk])})
     for pk, ref, eta in Shipment.objects.filter(status__in=list(PENDING_STATUSES), eta__isnull=False).values_list(
         "pk", "reference", "eta"
     ):
         entries.append({"uid": f"shipment-{pk}-eta", "date": eta, "summary": f"ETA of shipment {ref}",
-                        "url": f"/shipments/{pk}/"})
+                        "url": reverse("shipment-detail", args=[pk])})
     for pk, date, title, jurisdiction in PolicyEvent.objects.filter(
         date__gte=today - dt.timedelta(days=31)
     ).values_list("pk", "date", "title", "jurisdiction"):
-        entries.append({"uid": f"policy-{pk}", "date": date, "summary": f"[{jurisdiction}] {title}", "url": "/policy/"})
+        entries.append({"uid": f"policy-{pk}", "date": date, "summary": f"[{jurisdiction}] {title}",
+                        "url": reverse("policy")})
     return entries

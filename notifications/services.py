@@ -59,7 +59,7 @@ class Recipient:
     lead_times: dict[str, list[int]]
 
     def mode(self, kind: str) -> str:
-        """'immediate', 'digest' or 'off' for this kind (defaults: DESIGN §6.1 and the issue)."""
+        """'immediate', 'digest' or 'off' for this kind (defaults: docs/architecture.md#alerts and the issue)."""
         default = "off" if kind in DEFAULT_OFF_KINDS else Mode.IMMEDIATE
         return self.kinds.get(kind, default)
 
@@ -198,7 +198,7 @@ def scan_maintenance(today: dt.date) -> None:
 
 
 def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadlines: bool = True) -> ScanResult:
-    """One scan (DESIGN §6.2): the outbox, every kind's due alerts, deliveries, webhooks.
+    """One scan (docs/architecture.md#delivery-guarantees): the outbox, every kind's due alerts, deliveries, webhooks.
 
     Safe to run twice or in two processes at once: alerts and deliveries have unique keys
     and are inserted with ON CONFLICT DO NOTHING; outbox events are claimed with a

@@ -24,7 +24,7 @@ from .transports import email as email_transport
 from .transports import webhook as webhook_transport
 
 log = logging.getLogger(__name__)
-# Deliveries per task: one SMTP connection serves the batch (DESIGN §9: 10,000 emails in 30 s),
+# Deliveries per task: one SMTP connection serves the batch (docs/benchmarks.md: 10,000 emails in 30 s),
 # and a worker killed mid-batch still leaves at most the one message in flight unrecorded.
 EMAIL_BATCH = 50
 WAKE_WINDOW = 2  # seconds

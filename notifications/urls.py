@@ -1,4 +1,4 @@
-"""UI pages of the notifications app (DESIGN §8)."""
+"""UI pages of the notifications app (docs/architecture.md#ui)."""
 
 from django.urls import path
 

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -60,7 +61,7 @@ def my_notifications(request):
             else:
                 messages.success(request, "Notification settings saved.")
                 return redirect("my-notifications")
-    ics_url = f"{settings.SITE_URL}/notifications/calendar/{pref.ics_token}.ics"
+    ics_url = settings.SITE_URL + reverse("notifications_public:ics", args=[pref.ics_token])
     return render(request, "notifications/my_notifications.html", {
         "form": form, "ics_url": ics_url, "default_zone": settings.ALERT_DEFAULT_TIME_ZONE,
         "default_hour": settings.ALERT_DIGEST_HOUR,

@@ -1,5 +1,5 @@
 """Admin pages for suppliers, orders, shipments and licences. Purchase orders, shipments and
-licences save through suppliers.services (needed-by range and risk flags; drawdown, customs
+licences save through shipments.services (needed-by range and risk flags; drawdown, customs
 window; licence status), so the admin cannot bypass them: a refused change is a form error
 (licensing.admin.ServiceAdminMixin). Suppliers are plain rows (the model validates the USCC)."""
 
@@ -40,7 +40,7 @@ class PurchaseOrderAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("number", "supplier", "order_date", "needed_by", "status", "at_risk")
     list_filter = ("status", "at_risk")
     search_fields = ("number", "external_ref", "supplier__name")
-    readonly_fields = ("at_risk", "expected_arrival")  # computed by suppliers.risk
+    readonly_fields = ("at_risk", "expected_arrival")  # computed by shipments.risk
     autocomplete_fields = ("supplier",)
     inlines = [PurchaseOrderLineInline]
 
@@ -67,7 +67,7 @@ class ShipmentAdminForm(ServiceAdminForm):
 
 @admin.register(Shipment)
 class ShipmentAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
-    # Drawdown rules live in suppliers.services.shipment_save and every save here goes through
+    # Drawdown rules live in shipments.services.shipment_save and every save here goes through
     # it; the licence, the lines and the override can only change through the UI or the API,
     # where the over-draw check, the compliance role and the override note are asked for.
     form = ShipmentAdminForm

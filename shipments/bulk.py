@@ -1,4 +1,4 @@
-"""Bulk upserts of shipments and purchase orders by ``external_ref`` (DESIGN §7, §9).
+"""Bulk upserts of shipments and purchase orders by ``external_ref`` (docs/architecture.md#api, docs/benchmarks.md).
 
 Up to ``API_BULK_MAX_ROWS`` rows (10,000) in one transaction, all or nothing. Set-based: the
 rows are validated in Python, references (suppliers, orders, licences, item codes, existing
@@ -8,7 +8,7 @@ The per-row service calls would cost some 30 queries a shipment; this path costs
 for the whole call.
 
 Errors name the row and field as ``[3].lines[0].quantity``; every bad row is reported, not
-just the first. Over-draws are refused like ``suppliers.services.shipment_save`` refuses
+just the first. Over-draws are refused like ``shipments.services.shipment_save`` refuses
 them (same message), with the licence lines locked while their balances are checked; bulk
 calls cannot force an over-draw (that needs a compliance officer's note, one shipment at a
 time). A row's omitted fields keep their current value (or the default for a new row); a

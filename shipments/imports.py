@@ -1,4 +1,4 @@
-"""Parse and group import rows into records for the supplier services (DESIGN §8).
+"""Parse and group import rows into records for the purchase-order and shipment services (docs/architecture.md#ui).
 
 One row per line; rows sharing a key (purchase order number; shipment external_ref, else
 reference) form one record. Each builder returns the (rows, call) groups that

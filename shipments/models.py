@@ -18,7 +18,7 @@ class ShipmentStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-# How a shipment's lines count against its licence (DESIGN §5).
+# How a shipment's lines count against its licence (docs/architecture.md#drawdown).
 RESERVING_STATUSES = frozenset({ShipmentStatus.PLANNED, ShipmentStatus.BOOKED})
 USING_STATUSES = frozenset(
     {ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_CUSTOMS, ShipmentStatus.HELD, ShipmentStatus.DELIVERED}

@@ -1,4 +1,4 @@
-"""Purchase orders at risk (DESIGN §4.3) and the supplier scorecard.
+"""Purchase orders at risk (docs/analytics.md) and the supplier scorecard.
 
 *Typical decision-to-arrival time* of a supplier: the median (``percentile_cont``) of the
 calendar days from a licence decision to the arrival of the goods, over that supplier's

@@ -1,4 +1,4 @@
-"""Reads for suppliers, orders and shipments, and the drawdown of licences (DESIGN §5).
+"""Reads for suppliers, orders and shipments, and the drawdown of licences (docs/architecture.md#drawdown).
 
 Balances are computed from the shipments every time (never a running total that drifts):
 one correlated subquery per figure, so a list of N licence lines costs one query.
@@ -91,7 +91,7 @@ def licences_with_lines() -> QuerySet[Licence]:
 
 def licence_suggestion(*, supplier_id: int, lines: list[dict], ship_date: dt.date | None) -> Licence | None:
     """The licence SAP GTS and Oracle GTM would pick: active, same supplier, valid on the ship
-    date, with balance for every line's item, soonest expiry first (DESIGN §5)."""
+    date, with balance for every line's item, soonest expiry first (docs/architecture.md#drawdown)."""
     if not lines:
         return None
     on = ship_date or clock.today()
@@ -152,7 +152,7 @@ def licence_has_balance_q() -> Q:
 
 
 def purchase_orders_at_risk() -> QuerySet[PurchaseOrder]:
-    """Open purchase orders flagged at risk by ``suppliers.risk.purchase_orders_refresh_risk``
+    """Open purchase orders flagged at risk by ``shipments.risk.purchase_orders_refresh_risk``
     (a closed or cancelled order is never at risk, whatever its stored flag)."""
     return PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN, at_risk=True)
 

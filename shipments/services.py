@@ -1,5 +1,5 @@
 """Writes for purchase orders and shipments, with the licence drawdown rules
-of DESIGN §5: over-draws refused (or forced by compliance with a note), suggestions,
+of docs/architecture.md#drawdown: over-draws refused (or forced by compliance with a note), suggestions,
 customs-hold windows and licence status kept in step, all in one transaction."""
 
 from __future__ import annotations
@@ -74,7 +74,7 @@ def purchase_order_save(
     if po.needed_by and po.order_date and po.needed_by < po.order_date:
         raise field_error("needed_by", "The needed-by date cannot be before the order date.", code="invalid_range")
     if po.status != PurchaseOrder.Status.OPEN:
-        # Only open orders can be late for want of a licence (suppliers.risk); a closed or
+        # Only open orders can be late for want of a licence (shipments.risk); a closed or
         # cancelled one must not keep a flag from when it was open.
         po.at_risk, po.expected_arrival = False, None
     save_validated(po, actor=actor, reason="saved")
@@ -172,7 +172,7 @@ def shipment_save(
     override_note: str = "",
     **fields: Any,
 ) -> Shipment:
-    """Create or update a shipment and its lines, drawing down its licence (DESIGN §5).
+    """Create or update a shipment and its lines, drawing down its licence (docs/architecture.md#drawdown).
 
     ``licence``: a Licence to assign, None to unassign, or False (the default) to keep the
     current one; a new shipment without one gets the suggested licence when
@@ -261,7 +261,7 @@ def licence_change(*, licence: Licence, actor=None, revoked: bool | None = None,
 def shipments_refresh_customs_due() -> int:
     """Recompute the customs windows of held shipments (after a calendar override). Called on
     commit of a calendar change (``licensing.signals.calendar_changed``, connected in
-    ``SuppliersConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
+    ``ShipmentsConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
     The calendar is loaded once and the changes written in batches of 500, so the query
     count does not grow with the number of held shipments. Returns how many changed."""
     cal = clock.calendar()

@@ -1,4 +1,4 @@
-"""UI pages (DESIGN §8) for the dashboard, suppliers, purchase orders, shipments and licences
+"""UI pages (docs/architecture.md#ui) for the dashboard, suppliers, purchase orders, shipments and licences
 (licence pages live here because their balances are drawn down by shipments)."""
 
 from django.urls import path

@@ -61,7 +61,7 @@ class PurchaseOrder(ExternalRefModel):
     needed_by = models.DateField(null=True, blank=True, help_text="When the goods must arrive.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     notes = models.TextField(blank=True)
-    # Set by the at-risk rule (DESIGN §4.3) when predictions are refreshed.
+    # Set by the at-risk rule (docs/analytics.md) when predictions are refreshed.
     at_risk = models.BooleanField(default=False, editable=False)
     expected_arrival = models.DateField(null=True, blank=True, editable=False)
     history = HistoricalRecords()

@@ -1,4 +1,4 @@
-"""Personas (DESIGN §8 roles, plus an outsider without a role) and shared fixtures."""
+"""Personas (docs/architecture.md#ui roles, plus an outsider without a role) and shared fixtures."""
 
 import pytest
 from django.db import connection

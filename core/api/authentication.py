@@ -1,4 +1,4 @@
-"""``Authorization: Token <key>`` for ERP clients (DESIGN §7).
+"""``Authorization: Token <key>`` for ERP clients (docs/architecture.md#api).
 
 ``request.user`` stays anonymous for a key and ``request.auth`` is the ``ApiKey``: services
 then record no user, and views pass ``api_client=<key name>`` so the timeline says which

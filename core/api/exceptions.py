@@ -1,4 +1,4 @@
-"""One error shape for every error (DESIGN §7)::
+"""One error shape for every error (docs/architecture.md#api)::
 
     {"type": "validation_error" | "client_error" | "server_error",
      "errors": [{"code": "...", "detail": "...", "attr": "lines[0].quantity" | null}]}

@@ -23,7 +23,7 @@ def valid_id(value) -> int | None:
 
 
 class IdRelatedField(serializers.PrimaryKeyRelatedField):
-    """A related object written and read by id (DESIGN §7)."""
+    """A related object written and read by id (docs/architecture.md#api)."""
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, (int, str)):

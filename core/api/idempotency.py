@@ -1,4 +1,4 @@
-"""``Idempotency-Key`` on POST (DESIGN §7): a repeat with the same key and body gets the first
+"""``Idempotency-Key`` on POST (docs/architecture.md#api): a repeat with the same key and body gets the first
 answer and creates nothing; the same key with another body answers 422.
 
 The record is claimed *before* the work, in its own short transaction: a concurrent repeat

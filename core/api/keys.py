@@ -1,4 +1,4 @@
-"""API keys (DESIGN §7): created per integration, shown once, stored as a SHA-256, revocable.
+"""API keys (docs/architecture.md#api): created per integration, shown once, stored as a SHA-256, revocable.
 
 The key carries 256 bits from ``secrets``; a SHA-256 of such a key needs no salt or slow hash
 (there is nothing to brute-force), so a lookup is one indexed query on ``key_hash``.

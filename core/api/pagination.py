@@ -2,7 +2,7 @@ from rest_framework.pagination import PageNumberPagination
 
 
 class ApiPagination(PageNumberPagination):
-    """``{"count", "next", "previous", "results"}`` with ``page_size`` up to 500 (DESIGN §7)."""
+    """``{"count", "next", "previous", "results"}`` with ``page_size`` up to 500 (docs/architecture.md#api)."""
 
     page_size = 50
     page_size_query_param = "page_size"

@@ -1,4 +1,4 @@
-"""The shared base of every API resource (DESIGN §7): authentication, permissions, pagination,
+"""The shared base of every API resource (docs/architecture.md#api): authentication, permissions, pagination,
 filtering with a stable order, throttling, ETag/If-Match, Idempotency-Key and the error shape.
 
 A resource subclasses ``ApiViewSet`` (or ``ApiReadOnlyViewSet``), sets ``queryset`` /

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django import template
-from django.urls import Resolver404, resolve
+from django.urls import reverse
 
 from core.roles import has_role as _has_role
 from core.roles import user_role
@@ -60,16 +60,6 @@ def role_label(user) -> str:
 @register.filter
 def tone(value: str) -> str:
     return TONES.get(str(value), "neutral")
-
-
-@register.filter
-def url_exists(path: str) -> bool:
-    """Links to pages other apps may not have yet (alerts, settings) appear only once routed."""
-    try:
-        resolve(path)
-    except Resolver404:
-        return False
-    return True
 
 
 @register.filter
@@ -179,7 +169,9 @@ def balance_bar(approved, used, reserved, unit: str = "") -> dict:
 
 
 @register.filter
-def nav_active(path: str, prefix: str) -> str:
+def nav_active(path: str, url_name: str) -> str:
+    """"active" when the page is the named URL or below it (the dashboard only at "/" itself)."""
+    prefix = reverse(url_name)
     if prefix == "/":
         return "active" if path == "/" else ""
     return "active" if path.startswith(prefix) else ""

@@ -1,4 +1,4 @@
-"""List filters (DESIGN §7): external_ref, status, supplier, item code, date ranges, overdue,
+"""List filters (docs/architecture.md#api): external_ref, status, supplier, item code, date ranges, overdue,
 updated_since. Item filters use EXISTS, not a join, so a row never appears twice."""
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class ApplicationFilter(ApiFilterSet):
     reference = filters.CharFilter()
     kind = filters.CharFilter()
     overdue = BooleanFilter(
-        method="filter_overdue", help_text="Undecided and past the stored decision due date (DESIGN §4.2)."
+        method="filter_overdue", help_text="Undecided and past the stored decision due date."
     )
     accepted_on_from, accepted_on_to = date_range("accepted_on", "Accepted")
     submitted_on_from, submitted_on_to = date_range("submitted_on", "Submitted")
@@ -76,5 +76,5 @@ class PolicyEventFilter(ApiFilterSet):
         through = PolicyEvent.items.through
         affects = through.objects.filter(policyevent=OuterRef("pk"), controlleditem__code=value)
         any_item = through.objects.filter(policyevent=OuterRef("pk"))
-        # No items means the event affects every item (DESIGN §3.2).
+        # No items means the event affects every item (docs/architecture.md#models).
         return queryset.filter(Exists(affects) | ~Exists(any_item))

@@ -1,4 +1,4 @@
-"""Representations of DESIGN §7 for the licensing core. Output serializers render; input
+"""Representations of docs/architecture.md#api for the licensing core. Output serializers render; input
 serializers validate and hand plain data (items resolved from their codes) to the services."""
 
 from __future__ import annotations
@@ -132,7 +132,7 @@ class ApplicationEventSerializer(serializers.ModelSerializer):
 
 class ApplicationSerializer(serializers.ModelSerializer):
     """An application with its clock computed by licensing.selectors.application_clock, the
-    same code the UI and the alerts use (DESIGN §4.2)."""
+    same code the UI and the alerts use (docs/architecture.md#clock)."""
 
     lines = ApplicationLineSerializer(many=True, read_only=True)
     events = ApplicationEventSerializer(many=True, read_only=True)
@@ -191,8 +191,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
     def to_representation(self, instance: LicenceApplication) -> dict:
         """The same dict DRF's field machinery builds (tests/api/test_fast_representation.py
         compares the two on every kind of row), written out by hand: a list of 100 applications
-        with their lines and events took most of its time in DRF's per-field calls (DESIGN §9:
-        2.7 ms against 0.3 ms for 50 rows in the prototype). The declared fields stay, so the
+        with their lines and events took most of its time in DRF's per-field calls (docs/benchmarks.md:
+        2.7 ms against 0.3 ms for 50 rows when measured apart). The declared fields stay, so the
         OpenAPI schema is unchanged."""
         c = self._clock(instance)
         return {
@@ -299,7 +299,7 @@ class LicenceLineInputSerializer(serializers.Serializer):
 
 
 class TransitionLicenceSerializer(serializers.Serializer):
-    """The licence an ``approved`` step records (DESIGN §4.1)."""
+    """The licence an ``approved`` step records (docs/architecture.md#workflow)."""
 
     number = serializers.CharField(max_length=100)
     valid_from = serializers.DateField(required=False, help_text="Defaults to the day of the step.")

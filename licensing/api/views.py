@@ -1,4 +1,4 @@
-"""API views for the licensing core (DESIGN §7): thin, they parse input and call the services."""
+"""API views for the licensing core (docs/architecture.md#api): thin, they parse input and call the services."""
 
 from __future__ import annotations
 
@@ -87,7 +87,8 @@ APPLICATION_RESPONSES = {200: s.ApplicationSerializer}
     ),
 )
 class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ByRefMixin, ApiViewSet):
-    """Licence applications (DESIGN §4): the clock fields come from the same selector the UI uses."""
+    """Licence applications (docs/architecture.md#workflow): the clock fields come from the same selector
+    the UI uses."""
 
     serializer_class = s.ApplicationSerializer
     input_serializer_class = s.ApplicationInputSerializer
@@ -150,7 +151,7 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
         instance.delete()
 
     @extend_schema(
-        summary="Move an application to another status (the one door, DESIGN §4.1)",
+        summary="Move an application to another status (the one door, docs/architecture.md#workflow)",
         request=s.TransitionSerializer,
         parameters=[IDEMPOTENCY_KEY],
         responses={200: s.ApplicationSerializer, **errors(*WRITE)},
@@ -194,7 +195,7 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
     ),
 )
 class PolicyEventViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ApiViewSet):
-    """Dated policy facts; people need the compliance role to write them (DESIGN §8)."""
+    """Dated policy facts; people need the compliance role to write them (docs/architecture.md#ui)."""
 
     queryset = PolicyEvent.objects.prefetch_related("items")
     serializer_class = s.PolicyEventSerializer

@@ -21,7 +21,7 @@ class ApplicationStatus(models.TextChoices):
 
 
 S = ApplicationStatus
-# The allowed moves (DESIGN §4.1), kept as data next to the statuses.
+# The allowed moves (docs/architecture.md#workflow), kept as data next to the statuses.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.DRAFT: (S.DOCUMENTS_PENDING, S.SUBMITTED, S.WITHDRAWN),
     S.DOCUMENTS_PENDING: (S.SUBMITTED, S.WITHDRAWN),
@@ -93,7 +93,7 @@ class LicenceApplication(ExternalRefModel):
     # so delay analytics aggregate in the database.
     decision_working_days = models.IntegerField(null=True, blank=True, editable=False)
 
-    # Predicted decision (DESIGN §4.3), refreshed when decisions land.
+    # Predicted decision (docs/analytics.md), refreshed when decisions land.
     predicted_decision_p50 = models.DateField(null=True, blank=True, editable=False)
     predicted_decision_p90 = models.DateField(null=True, blank=True, editable=False)
     prediction_sample_size = models.IntegerField(null=True, blank=True, editable=False)

@@ -7,7 +7,7 @@ from core.models import TimestampedModel
 class CalendarOverride(TimestampedModel):
     """A day the State Council declared off or worked that the holidays package does not know yet.
 
-    An override wins over the package (DESIGN §4.2).
+    An override wins over the package (docs/architecture.md#clock).
     """
 
     class Kind(models.TextChoices):

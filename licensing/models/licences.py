@@ -17,7 +17,7 @@ class LicenceStatus(models.TextChoices):
 
 
 class Licence(ExternalRefModel):
-    """An export licence MOFCOM granted; shipments draw down its lines (DESIGN §5)."""
+    """An export licence MOFCOM granted; shipments draw down its lines (docs/architecture.md#drawdown)."""
 
     number = models.CharField(max_length=100, unique=True)
     application = models.ForeignKey(
@@ -69,7 +69,7 @@ class LicenceLine(models.Model):
 
 class LicenceEvent(models.Model):
     """One status change of a licence (issued, exhausted, active again, expired, revoked,
-    reinstated): its timeline on the licence page, written by ``licence_set_status`` only."""
+    reinstated): its timeline on the licence page, written by ``licensing.services.licences_set_status`` only."""
 
     licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=10, choices=LicenceStatus.choices, blank=True)

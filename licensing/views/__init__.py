@@ -1,1 +1,1 @@
-"""UI views for the licensing core (DESIGN §8); thin: parse, call a service, render."""
+"""UI views for the licensing core (docs/architecture.md#ui); thin: parse, call a service, render."""

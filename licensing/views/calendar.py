@@ -1,5 +1,5 @@
 """Compliance records the State Council's working-day schedule before the holidays package
-knows it (DESIGN §4.2): extra days off, make-up working days, and years now published.
+knows it (docs/architecture.md#clock): extra days off, make-up working days, and years now published.
 
 The calendar services recompute the stored due dates and, on commit, tell suppliers
 (``calendar_changed``) to recompute the customs windows of held shipments.
@@ -59,7 +59,7 @@ def working_calendar(request: HttpRequest) -> HttpResponse:
                 apply_errors(exc, form)
         else:
             messages.success(request, "Calendar saved; the due dates and customs windows that depend on it follow.")
-            return redirect("/policy/calendar/")
+            return redirect("working-calendar")
     return render(
         request,
         "licensing/working_calendar.html",

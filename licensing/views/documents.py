@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
 
 from core.permissions import role_required
 from core.roles import Role
@@ -44,13 +45,13 @@ def document_upload(request: HttpRequest, *, back: str, attach=document_attach, 
 @role_required(Role.PROCUREMENT)
 def application_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     app = get_object_or_404(LicenceApplication, pk=pk)
-    return document_upload(request, back=f"/applications/{app.pk}/", application=app)
+    return document_upload(request, back=reverse("application-detail", args=[app.pk]), application=app)
 
 
 @role_required(Role.PROCUREMENT)
 def licence_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     licence = get_object_or_404(Licence, pk=pk)
-    return document_upload(request, back=f"/licences/{licence.pk}/", licence=licence)
+    return document_upload(request, back=reverse("licence-detail", args=[licence.pk]), licence=licence)
 
 
 @role_required(Role.VIEWER)

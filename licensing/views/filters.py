@@ -17,7 +17,7 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 def _suppliers(request):
     # The supplier model belongs to the suppliers app; licensing reaches it through the
-    # foreign key instead of importing it (dependencies point one way, DESIGN §2).
+    # foreign key instead of importing it (dependencies point one way, docs/architecture.md#layers).
     return LicenceApplication._meta.get_field("supplier").related_model.objects.only("id", "name")
 
 

@@ -102,7 +102,7 @@ def _edit(request: HttpRequest, event: PolicyEvent | None) -> HttpResponse:
             apply_errors(exc, form)
         else:
             messages.success(request, f"Policy event “{event.title}” saved.")
-            return redirect(f"/policy/{event.pk}/")
+            return redirect("policy-detail", pk=event.pk)
     return render(request, "licensing/policy_form.html", {"form": form, "event": event})
 
 

@@ -1,4 +1,4 @@
-"""Representations of DESIGN §7: alert (read-only) and webhook endpoint."""
+"""Representations of docs/architecture.md#api: alert (read-only) and webhook endpoint."""
 
 from rest_framework import serializers
 

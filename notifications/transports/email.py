@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from ..models import Delivery, Kind
 from . import TransportError
@@ -18,7 +19,7 @@ from . import TransportError
 def unsubscribe_url(user_id: int, kind: str) -> str:
     from ..services import unsubscribe_token
 
-    return f"{settings.SITE_URL}/notifications/unsubscribe/{unsubscribe_token(user_id, kind)}/"
+    return settings.SITE_URL + reverse("notifications_public:unsubscribe", args=[unsubscribe_token(user_id, kind)])
 
 
 def render(name: str, context: dict) -> tuple[str, str, str]:
@@ -31,7 +32,7 @@ def _message(user, name: str, context: dict, *, unsubscribe_kind: str | None, he
     if not user.email:
         raise TransportError(f"User {user.get_username()} has no email address.", permanent=True)
     context = {**context, "user": user, "site_url": settings.SITE_URL,
-               "settings_url": f"{settings.SITE_URL}/settings/notifications/"}
+               "settings_url": settings.SITE_URL + reverse("my-notifications")}
     if unsubscribe_kind:
         context["unsubscribe_url"] = unsubscribe_url(user.pk, unsubscribe_kind)
         context["kind_label"] = Kind(unsubscribe_kind).label

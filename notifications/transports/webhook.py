@@ -1,4 +1,4 @@
-"""Webhooks (DESIGN §6.2): POST the stored JSON body, signed with the endpoint's secret.
+"""Webhooks (docs/architecture.md#delivery-guarantees): POST the stored JSON body, signed with the endpoint's secret.
 
 Headers (documented in docs/alerts.md and the README):
   X-Raretrack-Signature: sha256=<hex HMAC-SHA256 of the raw body with the endpoint secret>

@@ -1,4 +1,4 @@
-"""List filters (DESIGN §7). Item filters use EXISTS, not a join, so a row never appears twice."""
+"""List filters (docs/architecture.md#api). Item filters use EXISTS, not a join, so a row never appears twice."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""Representations of DESIGN §7 for suppliers, purchase orders, shipments and licences.
+"""Representations of docs/architecture.md#api for suppliers, purchase orders, shipments and licences.
 
 Licences live here (not in licensing/api) because a licence line's balance is a sum over
-shipments, and licensing may not import shipments (DESIGN §2)."""
+shipments, and licensing may not import shipments (docs/architecture.md#layers)."""
 
 from __future__ import annotations
 

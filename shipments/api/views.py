@@ -1,5 +1,5 @@
-"""API views for suppliers, purchase orders, shipments and licences (DESIGN §7): thin, they
-parse input and call suppliers.services, suppliers.bulk and licensing.services."""
+"""API views for suppliers, purchase orders, shipments and licences (docs/architecture.md#api): thin, they
+parse input and call shipments.services, shipments.bulk and licensing.services."""
 
 from __future__ import annotations
 
@@ -185,7 +185,7 @@ class ShipmentViewSet(
     ),
 )
 class LicenceViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, ApiViewSet):
-    """Licences with per-line approved, reserved, used, drawn and balance (DESIGN §5)."""
+    """Licences with per-line approved, reserved, used, drawn and balance (docs/architecture.md#drawdown)."""
 
     serializer_class = s.LicenceSerializer
     input_serializer_class = s.LicenceUpdateSerializer

@@ -1,1 +1,1 @@
-"""UI views for suppliers, orders, shipments, licences and the dashboard (DESIGN §8)."""
+"""UI views for suppliers, orders, shipments, licences and the dashboard (docs/architecture.md#ui)."""

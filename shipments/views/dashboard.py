@@ -1,4 +1,4 @@
-"""The 8 a.m. screen (DESIGN §8): what is late, what runs out, what is at risk, what policy
+"""The 8 a.m. screen (docs/architecture.md#ui): what is late, what runs out, what is at risk, what policy
 date is coming. Every count links to the filtered list behind it. A fixed number of
 queries whatever the data size: counts and the first rows of each card, no per-row query."""
 
@@ -9,6 +9,7 @@ import datetime as dt
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 
 from core.permissions import role_required
 from core.roles import Role
@@ -79,13 +80,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     policy = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:TOP])
     for event in policy:
         event.ui_days_away = (event.date - today).days
-    # Approval delays: the medians of the delay analytics (DESIGN §4.3), the same figures as
+    # Approval delays: the medians of the delay analytics (docs/analytics.md), the same figures as
     # GET /api/v1/analytics/delays/ and the supplier scorecards.
     by_supplier = sorted(
         delay_stats(group_by="supplier"), key=lambda r: r["working_days_median"] or 0, reverse=True
     )[:8]
     chart = [
-        {"label": f"{r['label']} ({r['count']})", "value": r["working_days_median"], "href": f"/suppliers/{r['key']}/"}
+        {
+            "label": f"{r['label']} ({r['count']})",
+            "value": r["working_days_median"],
+            "href": reverse("supplier-detail", args=[r["key"]]),
+        }
         for r in by_supplier
         if r["working_days_median"] is not None
     ]

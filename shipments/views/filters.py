@@ -25,7 +25,7 @@ def _suppliers(request):
 
 def shipments_at_risk_q(today: dt.date) -> Q:
     """Late (ETA passed, not delivered), held with a customs response due, or planned to ship
-    after the licence ends: the three ways a shipment needs attention (DESIGN §6.1)."""
+    after the licence ends: the three ways a shipment needs attention (docs/architecture.md#alerts)."""
     late = Q(status__in=list(PENDING_STATUSES), eta__lt=today)
     held = Q(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
     after_expiry = Q(

@@ -1,7 +1,7 @@
-"""Import purchase orders and shipments from CSV/XLSX (DESIGN §8): upload, preview with
+"""Import purchase orders and shipments from CSV/XLSX (docs/architecture.md#ui): upload, preview with
 row-level errors, then commit all or nothing through the same services the API uses.
 
-Parsing and grouping live in the service module ``suppliers.imports``; these views only read
+Parsing and grouping live in the service module ``shipments.imports``; these views only read
 the upload, keep it in the session between preview and commit, and render. The preview runs
 the services inside a transaction that is rolled back, so what it reports is exactly what the
 commit would meet.
@@ -37,7 +37,7 @@ KINDS = {
         "columns": SHIPMENT_COLUMNS,
         "build": shipment_groups,
         "title": "shipments",
-        "back": "/shipments/",
+        "back": "shipment-list",
         "example": {
             "reference": "COSU6281734", "supplier": "Baotou Rare Earth Magnet Co.", "item": "DY2O3",
             "quantity": "250", "unit": "kg", "status": "planned", "transport_mode": "sea",
@@ -48,7 +48,7 @@ KINDS = {
         "columns": PO_COLUMNS,
         "build": purchase_order_groups,
         "title": "purchase orders",
-        "back": "/purchase-orders/",
+        "back": "purchase-order-list",
         "example": {
             "number": "PO-2026-0001", "supplier": "Baotou Rare Earth Magnet Co.", "order_date": "2026-01-05",
             "item": "DY2O3", "quantity": "500", "unit": "kg", "unit_price": "310", "currency": "USD",

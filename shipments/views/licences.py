@@ -1,5 +1,5 @@
-"""Licence pages: list and detail with balances and drawdown by shipment (DESIGN §5), and
-the create/edit forms. They live in suppliers because drawdown is computed from shipments."""
+"""Licence pages: list and detail with balances and drawdown by shipment (docs/architecture.md#drawdown), and
+the create/edit forms. They live in shipments because drawdown is computed from shipments."""
 
 from __future__ import annotations
 
@@ -130,7 +130,7 @@ def licence_create(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"Licence {licence.number} recorded.")
                 for warning in licence.warnings:
                     messages.warning(request, warning)
-                return redirect(f"/licences/{licence.pk}/")
+                return redirect("licence-detail", pk=licence.pk)
     else:
         initial, line_initial = {}, []
         app_id = request.GET.get("application", "")
@@ -165,7 +165,7 @@ def licence_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.success(request, f"Licence {licence.number} saved.")
                 for warning in licence.warnings:
                     messages.warning(request, warning)
-                return redirect(f"/licences/{licence.pk}/")
+                return redirect("licence-detail", pk=licence.pk)
     else:
         form = LicenceEditForm(
             initial={

@@ -118,7 +118,7 @@ def _edit(request: HttpRequest, po: PurchaseOrder | None) -> HttpResponse:
                 apply_errors(exc, form, formsets={"lines": lines})
             else:
                 messages.success(request, f"Purchase order {saved.number} saved.")
-                return redirect(f"/purchase-orders/{saved.pk}/")
+                return redirect("purchase-order-detail", pk=saved.pk)
     else:
         form = PurchaseOrderForm(instance=po)
         lines = PurchaseOrderLineFormSet(prefix="lines", form_kwargs={"items": items}, initial=initial_lines)

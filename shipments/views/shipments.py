@@ -1,4 +1,4 @@
-"""Shipment pages: list, detail, create/edit with lines and the over-draw rule (DESIGN §5)."""
+"""Shipment pages: list, detail, create/edit with lines and the over-draw rule (docs/architecture.md#drawdown)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from core.exports import Column
 from core.permissions import role_required
@@ -160,7 +161,7 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
                     messages.warning(request, "The over-draw was forced; your note is recorded on the shipment.")
                 if saved.licence_id is None and saved.suggested_licence:
                     messages.info(request, f"Suggested licence: {saved.suggested_licence.number}.")
-                return redirect(f"/shipments/{saved.pk}/")
+                return redirect("shipment-detail", pk=saved.pk)
     else:
         form = ShipmentForm(instance=shipment, can_force=can_force)
         lines = ShipmentLineFormSet(prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
@@ -185,5 +186,8 @@ def shipment_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def shipment_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     shipment = get_object_or_404(Shipment, pk=pk)
     return document_upload(
-        request, back=f"/shipments/{shipment.pk}/", attach=services.shipment_document_attach, shipment=shipment
+        request,
+        back=reverse("shipment-detail", args=[shipment.pk]),
+        attach=services.shipment_document_attach,
+        shipment=shipment,
     )

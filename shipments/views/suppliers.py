@@ -67,7 +67,7 @@ def _percent(share: float | None) -> int | None:
 def scorecard(supplier: Supplier) -> dict:
     """What a buyer asks of a supplier: volume, approval rate, typical delay, on-time shipments.
 
-    The figures are those of the analytics (suppliers.risk.supplier_scorecard, DESIGN §4.3):
+    The figures are those of the analytics (shipments.risk.supplier_scorecard, docs/analytics.md):
     medians of the clock's own working-day count, supplement pauses excluded.
     """
     card = supplier_scorecard(supplier.pk)
@@ -121,7 +121,7 @@ def _edit(request: HttpRequest, supplier: Supplier | None) -> HttpResponse:
             apply_errors(exc, form)
         else:
             messages.success(request, f"Supplier {saved.name} saved.")
-            return redirect(f"/suppliers/{saved.pk}/")
+            return redirect("supplier-detail", pk=saved.pk)
     return render(request, "shipments/supplier_form.html", {"form": form, "supplier": supplier})
 
 

@@ -121,7 +121,7 @@ def test_golden_week_dates(items, suppliers, min3):
     with at(D(2025, 9, 29)):
         assert predictions_refresh() == 1
     app = refreshed(app)
-    # DESIGN §4.2's example: accepted Friday 26 September 2025 + 45 working days = Thursday
+    # the example of docs/architecture.md#clock: accepted Friday 26 September 2025 + 45 working days = Thursday
     # 4 December (1-8 October off, Sunday 28 September and Saturday 11 October worked).
     assert app.predicted_decision_p50 == D(2025, 12, 4)
     # p90 of [45, 45, 45, 45, 50] at h = 3.6 is 48: three working days later.

@@ -1,4 +1,4 @@
-"""Purchase orders at risk (DESIGN §4.3) at and around the boundary, and the scorecard."""
+"""Purchase orders at risk (docs/analytics.md) at and around the boundary, and the scorecard."""
 
 import datetime as dt
 

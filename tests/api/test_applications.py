@@ -41,7 +41,7 @@ def test_it_creates_a_draft(erp, body):
 
 
 def test_it_back_loads_history_and_computes_the_clock(erp, body):
-    # DESIGN §4.2: accepted on Friday 26 September 2025 -> due Thursday 4 December 2025.
+    # docs/architecture.md#clock: accepted on Friday 26 September 2025 -> due Thursday 4 December 2025.
     r = erp.post("/api/v1/applications/", {**body, "events": ACCEPTED_26_SEPT})
     assert r.status_code == 201, r.json()
     app = r.json()

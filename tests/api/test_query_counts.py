@@ -1,5 +1,6 @@
-"""Lists and details run a constant number of queries whatever the page size (DESIGN §7, §9):
-asserted at page sizes 1 and 100 for every list, with a write key (one query authenticates)."""
+"""Lists and details run a constant number of queries whatever the page size
+(docs/architecture.md#api, docs/benchmarks.md): asserted at page sizes 1 and 100 for every list,
+with a write key (one query authenticates)."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def many(supplier, dy, tb):
 
 
 # Authentication (1), count (1), rows (1), then one per prefetch; applications add the
-# working calendar (2 queries, once per request, not per row). DESIGN §9 allows applications 8.
+# working calendar (2 queries, once per request, not per row). docs/benchmarks.md allows applications 8.
 LISTS = {
     "items": 3,
     "applications": 7,

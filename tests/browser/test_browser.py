@@ -46,7 +46,7 @@ def test_it_moves_an_application_through_its_workflow_and_uploads_a_document(pag
     login(page, "pat")
     app = world.apps["due"]
     page.goto(f"/applications/{app.pk}/")
-    assert "Thu 4 Dec 2025" in page.locator(".clock").inner_text()  # DESIGN §4.2 example
+    assert "Thu 4 Dec 2025" in page.locator(".clock").inner_text()  # docs/architecture.md#clock example
     screenshot(page, "application.png")
 
     options = page.locator("#id_to option").all_inner_texts()

@@ -1,4 +1,4 @@
-"""The guarantees of DESIGN §6.2 with real parts: a Celery worker process on Redis, an SMTP
+"""The guarantees of docs/architecture.md#delivery-guarantees with real parts: a Celery worker process on Redis, an SMTP
 server (aiosmtpd) and an HTTP receiver, all on 127.0.0.1 (docs/alerts.md explains them)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The statutory clock (DESIGN §4.2) on China's official working-day calendar."""
+"""The statutory clock (docs/architecture.md#clock) on China's official working-day calendar."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""The one door for status changes (DESIGN §4.1): licensing.services.application_transition."""
+"""The one door for status changes (docs/architecture.md#workflow): licensing.services.application_transition."""
 
 import datetime as dt
 from itertools import product
@@ -20,7 +20,7 @@ STEP_ON = dt.date(2025, 10, 1)
 
 
 def test_the_table_is_the_one_in_the_design():
-    # DESIGN §4.1, row by row: a change here must be a deliberate change of the spec.
+    # docs/architecture.md#workflow, row by row: a change here must be a deliberate change of the spec.
     assert {k: set(v) for k, v in TRANSITIONS.items()} == {
         S.DRAFT: {S.DOCUMENTS_PENDING, S.SUBMITTED, S.WITHDRAWN},
         S.DOCUMENTS_PENDING: {S.SUBMITTED, S.WITHDRAWN},

@@ -1,5 +1,5 @@
 """Two scans at the same moment on PostgreSQL: the second waits on the first's unique keys and
-outbox claims, then creates nothing (DESIGN §6.2)."""
+outbox claims, then creates nothing (docs/architecture.md#delivery-guarantees)."""
 
 import datetime as dt
 import threading

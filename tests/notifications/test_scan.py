@@ -1,4 +1,4 @@
-"""Each alert kind at and around each threshold (DESIGN §6.1), with time-machine."""
+"""Each alert kind at and around each threshold (docs/architecture.md#alerts), with time-machine."""
 
 import datetime as dt
 from decimal import Decimal
@@ -343,7 +343,7 @@ def test_scan_queries_do_not_grow_with_due_rows(subscribers):
         many = _scan_queries()
         idle = _scan_queries()
     assert many == few
-    assert idle <= 20  # DESIGN §9: a scan with nothing new costs at most 20 queries
+    assert idle <= 20  # docs/benchmarks.md: a scan with nothing new costs at most 20 queries
     assert Delivery.objects.count() == 46 * 2  # each alert to each of the two subscribers
 
 

@@ -1,4 +1,4 @@
-"""Fixtures for suppliers, shipments and the drawdown of licences (DESIGN §5)."""
+"""Fixtures for suppliers, shipments and the drawdown of licences (docs/architecture.md#drawdown)."""
 
 import datetime as dt
 

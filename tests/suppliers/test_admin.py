@@ -1,4 +1,4 @@
-"""The shipment admin saves through suppliers.services: it cannot bypass the drawdown rules."""
+"""The shipment admin saves through shipments.services: it cannot bypass the drawdown rules."""
 
 import datetime as dt
 

@@ -1,4 +1,4 @@
-"""Licence drawdown (DESIGN §5): balances computed from shipments, over-draws refused or forced."""
+"""Licence drawdown (docs/architecture.md#drawdown): balances computed from shipments, over-draws refused or forced."""
 
 import datetime as dt
 from decimal import Decimal

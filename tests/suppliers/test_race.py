@@ -1,10 +1,10 @@
-"""Two concurrent writers cannot over-draw a licence line (DESIGN §5), on a real PostgreSQL.
+"""Two concurrent writers cannot over-draw a licence line (docs/architecture.md#drawdown), on a real PostgreSQL.
 
 Each thread has its own database connection (Django opens one per thread) and its own
 transaction. Both wait at a barrier and then call shipment_save at the same moment, each
 asking for 600 kg of a line with 1000 kg.
 
-Why the lock matters: without ``select_for_update`` in suppliers.services._check_drawdown
+Why the lock matters: without ``select_for_update`` in shipments.services._check_drawdown
 both transactions would read the balance (1000 kg: neither sees the other's uncommitted
 shipment under READ COMMITTED), both would pass the check and both would commit, leaving
 -200 kg. With the lock, the second writer blocks on the licence lines' row locks until the

@@ -1,4 +1,4 @@
-"""Roles on every UI view (DESIGN §8): anonymous -> login, no role -> polite 403, viewer reads,
+"""Roles on every UI view (docs/architecture.md#ui): anonymous -> login, no role -> polite 403, viewer reads,
 procurement edits, compliance also owns policy events and over-draw overrides."""
 
 from __future__ import annotations

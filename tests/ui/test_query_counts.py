@@ -1,5 +1,5 @@
 """Every list page and the dashboard cost a bounded number of queries, the same for 1x or 3x
-the rows (no query per row): DESIGN §9 asks ≤ 20 for the dashboard."""
+the rows (no query per row): docs/benchmarks.md asks ≤ 20 for the dashboard."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ def test_the_detail_page_shows_the_clock_and_offers_only_allowed_moves(scene, vi
     app = scene.apps["due"]
     client.force_login(viewer)
     page = client.get(f"/applications/{app.pk}/").content.decode()
-    assert "Thu 4 Dec 2025" in page  # DESIGN §4.2's example: accepted Friday 26 September 2025
+    assert "Thu 4 Dec 2025" in page  # the example of docs/architecture.md#clock: accepted Friday 26 September 2025
     assert "clock <strong>stops</strong>" in page
     assert 'name="to"' not in page  # a viewer gets no workflow form
     client.force_login(procurement)

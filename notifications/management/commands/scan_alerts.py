@@ -1,4 +1,4 @@
-"""python manage.py scan_alerts: one synchronous scan (DESIGN §7); prints how many alerts it made."""
+"""python manage.py scan_alerts: one synchronous scan (docs/architecture.md#api); prints how many alerts it made."""
 
 from django.core.management.base import BaseCommand
 
