@@ -26,7 +26,7 @@ from core.roles import Role
 from licensing import clock
 from licensing import services as licensing_services
 from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication
-from shipments import services as suppliers_services
+from shipments import services as shipment_services
 
 from . import scan
 from .models import (
@@ -194,7 +194,7 @@ def scan_maintenance(today: dt.date) -> None:
         LicenceApplication.objects.filter(status=ApplicationStatus.SUPPLEMENT_REQUESTED, accepted_on__isnull=False)
     )
     licensing_services.licences_expire(today)
-    suppliers_services.shipments_refresh_customs_due()
+    shipment_services.shipments_refresh_customs_due()
 
 
 def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadlines: bool = True) -> ScanResult:
