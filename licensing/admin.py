@@ -17,18 +17,22 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import services
+from . import rules, services
 from .models import (
     ApplicationEvent,
     ApplicationLine,
     CalendarOverride,
     ControlledItem,
+    ControlWindow,
     Document,
     Licence,
     LicenceApplication,
     LicenceLine,
+    PendingDecision,
     PolicyEvent,
     PublishedCalendarYear,
+    Scenario,
+    ScenarioOutcome,
 )
 
 
@@ -104,11 +108,18 @@ def changed_fields(form: forms.ModelForm, change: bool, allowed) -> dict[str, An
     return {name: form.cleaned_data[name] for name in names if name in allowed}
 
 
+class ControlWindowInline(admin.TabularInline):
+    model = ControlWindow
+    extra = 0
+    fields = ["kind", "starts_on", "ends_on", "decision", "announcement", "source_url"]
+
+
 @admin.register(ControlledItem)
 class ControlledItemAdmin(SimpleHistoryAdmin):
     list_display = ("code", "name", "elements", "form", "control_code", "licensing_required")
     list_filter = ("form", "licensing_required", "is_reference")
     search_fields = ("code", "name", "elements", "hs_codes")
+    inlines = [ControlWindowInline]
 
 
 class ApplicationLineInline(admin.TabularInline):
@@ -270,3 +281,35 @@ class PublishedCalendarYearAdmin(CalendarAdminMixin, SimpleHistoryAdmin):
     save_service = services.published_year_save
     delete_service = services.published_year_delete
     instance_kwarg = "published"
+
+
+
+# -- Control rules as dated data (docs/exposure.md) ------------------------------------------
+
+
+@admin.register(PendingDecision)
+class PendingDecisionAdmin(SimpleHistoryAdmin):
+    """Compliance records the real outcome here; the service refreshes the items' flags."""
+
+    list_display = ["title", "scheduled_end", "outcome", "extended_until"]
+    readonly_fields = ["decided_by"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.outcome:
+            rules.decision_record_outcome(
+                decision=obj, outcome=obj.outcome, extended_until=obj.extended_until,
+                source=obj.outcome_source, actor=request.user,
+            )
+        else:
+            obj.save()
+
+
+class ScenarioOutcomeInline(admin.TabularInline):
+    model = ScenarioOutcome
+    extra = 0
+
+
+@admin.register(Scenario)
+class ScenarioAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_reference"]
+    inlines = [ScenarioOutcomeInline]

@@ -4,12 +4,14 @@ from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
 from .policy import PolicyEvent
+from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
 
 __all__ = [
     "ApplicationEvent",
     "ApplicationLine",
     "ApplicationStatus",
     "CalendarOverride",
+    "ControlWindow",
     "ControlledItem",
     "Document",
     "Form",
@@ -19,8 +21,12 @@ __all__ = [
     "LicenceKind",
     "LicenceLine",
     "LicenceStatus",
+    "Outcome",
+    "PendingDecision",
     "PolicyEvent",
     "PublishedCalendarYear",
+    "Scenario",
+    "ScenarioOutcome",
     "TimeLimitExemption",
     "TransportMode",
     "Unit",

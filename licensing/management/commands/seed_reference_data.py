@@ -5,7 +5,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from licensing.models import ControlledItem, Form, PolicyEvent
+from licensing.models import (
+    ControlledItem,
+    ControlWindow,
+    Form,
+    PendingDecision,
+    PolicyEvent,
+    Scenario,
+    ScenarioOutcome,
+)
 from licensing.services import items_for_elements
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -26,7 +34,10 @@ class Command(BaseCommand):
     def handle(self, *args, update: bool = False, **options):
         items = self._items(update)
         events = self._events(update)
-        self.stdout.write(f"Controlled items: {items} new. Policy events: {events} new.")
+        windows = self._rules(update)
+        self.stdout.write(
+            f"Controlled items: {items} new. Policy events: {events} new. Control windows: {windows} new."
+        )
 
     def _items(self, update: bool) -> int:
         created = 0
@@ -73,4 +84,43 @@ class Command(BaseCommand):
                 if new or update:
                     event.items.set(items_for_elements(event.elements) if event.elements else [])
                 created += new
+        return created
+
+    def _rules(self, update: bool) -> int:
+        """Pending decisions, control windows and the shipped scenarios (docs/exposure.md).
+        Windows are matched by item, kind and start; a recorded outcome is never overwritten."""
+        decisions = {}
+        with open(DATA / "pending_decisions.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                event = PolicyEvent.objects.filter(date=_date(row["event_date"]), title=row["event_title"]).first()
+                defaults = {"title": row["title"], "scheduled_end": _date(row["scheduled_end"]), "event": event}
+                decision, _ = PendingDecision.objects.get_or_create(code=row["code"], defaults=defaults)
+                decisions[row["code"]] = decision
+        items = {i.code: i for i in ControlledItem.objects.filter(is_reference=True)}
+        created = 0
+        with open(DATA / "control_windows.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                if row["item"] not in items:
+                    continue  # the item was deleted by staff; its windows go with it
+                lookup = {"item": items[row["item"]], "kind": row["kind"], "starts_on": _date(row["starts_on"])}
+                defaults = {
+                    "ends_on": _date(row["ends_on"]),
+                    "decision": decisions.get(row["decision"]) if row["decision"] else None,
+                    "announcement": row["announcement"],
+                    "source_url": row["source_url"],
+                }
+                if update:
+                    _, new = ControlWindow.objects.update_or_create(**lookup, defaults=defaults)
+                else:
+                    _, new = ControlWindow.objects.get_or_create(**lookup, defaults=defaults)
+                created += new
+        with open(DATA / "scenarios.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                scenario, _ = Scenario.objects.get_or_create(
+                    name=row["name"], defaults={"description": row["description"], "is_reference": True}
+                )
+                ScenarioOutcome.objects.get_or_create(
+                    scenario=scenario, decision=decisions[row["decision"]],
+                    defaults={"outcome": row["outcome"], "extended_until": _date(row["extended_until"])},
+                )
         return created
