@@ -57,12 +57,13 @@ INSTALLED_APPS = [
     "simple_history",
     "django_htmx",
     "template_partials",
-    # Ours, bottom-up: core <- suppliers <- licensing <- shipments <- notifications <- demo
-    # (docs/architecture.md)
+    # Ours, bottom-up: core <- suppliers <- licensing <- shipments <- exposure <- notifications
+    # <- demo (docs/architecture.md)
     "core",
     "suppliers",
     "licensing",
     "shipments",
+    "exposure",
     "notifications",
     "demo",
 ]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/v1/", include("core.api.urls")),
     path("api/v1/", include("licensing.api.urls")),
     path("api/v1/", include("shipments.api.urls")),
+    path("api/v1/", include("exposure.api.urls")),
     path("api/v1/", include("notifications.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
@@ -19,6 +20,7 @@ urlpatterns = [
     # UI pages (docs/architecture.md#ui).
     path("", include("licensing.urls")),
     path("", include("shipments.urls")),
+    path("", include("exposure.urls")),
     path("", include("notifications.urls")),
     path("", include("core.urls")),
 ]

@@ -58,8 +58,7 @@ KINDS = {
 }
 
 
-def _run(kind: str, data: bytes, filename: str, actor, *, commit: bool) -> ImportResult:
-    spec = KINDS[kind]
+def _run(spec: dict, data: bytes, filename: str, actor, *, commit: bool) -> ImportResult:
     result = ImportResult()
     try:
         rows = read_table(data, filename)
@@ -80,8 +79,10 @@ def _run(kind: str, data: bytes, filename: str, actor, *, commit: bool) -> Impor
     return result
 
 
-def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
-    spec = KINDS[kind]
+def import_view(request: HttpRequest, kind: str, spec: dict | None = None) -> HttpResponse:
+    """The upload, preview and commit of one kind; apps above shipments pass their own ``spec``
+    (columns, build, title, back, example) and reuse the page."""
+    spec = spec or KINDS[kind]
     session_key = f"import:{kind}"
     ctx: dict[str, Any] = {"kind": kind, "spec": spec, "form": ImportForm()}
     if request.method == "GET" and request.GET.get("template") == "csv":
@@ -92,7 +93,7 @@ def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
         if not stored:
             messages.error(request, "The preview has expired; upload the file again.")
             return redirect(request.path)
-        result = _run(kind, base64.b64decode(stored["data"]), stored["name"], request.user, commit=True)
+        result = _run(spec, base64.b64decode(stored["data"]), stored["name"], request.user, commit=True)
         if result.committed:
             del request.session[session_key]
             messages.success(request, f"Imported {len(result.records)} {spec['title']} from {stored['name']}.")
@@ -105,7 +106,7 @@ def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             data = upload.read()
-            result = _run(kind, data, upload.name, request.user, commit=False)
+            result = _run(spec, data, upload.name, request.user, commit=False)
             if result.ok:
                 request.session[session_key] = {"name": upload.name, "data": base64.b64encode(data).decode()}
             else:
@@ -117,9 +118,9 @@ def _import_view(request: HttpRequest, kind: str) -> HttpResponse:
 
 @role_required(Role.PROCUREMENT)
 def shipment_import(request: HttpRequest) -> HttpResponse:
-    return _import_view(request, "shipments")
+    return import_view(request, "shipments")
 
 
 @role_required(Role.PROCUREMENT)
 def purchase_order_import(request: HttpRequest) -> HttpResponse:
-    return _import_view(request, "purchase-orders")
+    return import_view(request, "purchase-orders")
