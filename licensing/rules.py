@@ -88,7 +88,7 @@ class Rules:
             outcome, until = self.assumed.get(sid, {}).get(decision_id, (Outcome.ENDS, None))
         return until if outcome == Outcome.EXTENDED else d.scheduled_end
 
-    def _end(self, w: Window, scenario) -> dt.date | None:
+    def window_end(self, w: Window, scenario=None) -> dt.date | None:
         return self.decision_end(w.decision_id, scenario) if w.decision_id else w.ends_on
 
     def windows_of(self, item_id: int) -> list[Window]:
@@ -109,7 +109,7 @@ class Rules:
         windows = self.windows_of(item_id)
         if not windows:
             return self.flags.get(item_id, False)
-        covering = {w.kind for w in windows if w.covers(on, self._end(w, scenario))}
+        covering = {w.kind for w in windows if w.covers(on, self.window_end(w, scenario))}
         return ControlWindow.Kind.CONTROLLED in covering and ControlWindow.Kind.SUSPENDED not in covering
 
     def changes_on(self, day: dt.date, scenario=None) -> set[int]:
@@ -127,7 +127,7 @@ class Rules:
         found = set()
         for item_id in self.parents:
             for w in self.windows_of(item_id):
-                if w.starts_on == day or self._end(w, scenario) == day:
+                if w.starts_on == day or self.window_end(w, scenario) == day:
                     found.add(item_id)
                     break
         return found

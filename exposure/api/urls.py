@@ -1,3 +1,4 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -6,4 +7,10 @@ router = SimpleRouter()
 router.register("products", views.ProductViewSet, basename="api-product")
 router.register("fx-rates", views.FxRateViewSet, basename="api-fx-rate")
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "policy-events/<str:pk>/impact/", views.PolicyImpactViewSet.as_view({"get": "retrieve"}),
+        name="api-policy-event-impact",
+    ),
+]

@@ -3,10 +3,15 @@ exposure.services; the impact and what-if reads call exposure.impact and exposur
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema_view
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework.exceptions import NotFound
+from rest_framework.response import Response
 
 from core.api.authentication import actor_of
-from core.api.schema import crud_schema
+from core.api.fields import valid_id
+from core.api.schema import READ, crud_schema, errors
 from core.api.viewsets import (
     ApiViewSet,
     ByRefMixin,
@@ -17,8 +22,9 @@ from core.api.viewsets import (
     UpdateMixin,
 )
 from core.roles import Role
+from licensing.models import PolicyEvent, Scenario
 
-from .. import selectors, services
+from .. import impact, selectors, services
 from ..models import FxRate
 from . import serializers as s
 
@@ -59,3 +65,33 @@ class FxRateViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyM
 
     def perform_update(self, instance, data):
         return services.fx_rate_save(fx_rate=instance, actor=actor_of(self.request), **data)
+
+
+SCENARIO = OpenApiParameter(
+    "scenario", int, description="A scenario's id: the assumed outcome of undecided events (default: as scheduled)."
+)
+
+
+def scenario_of(request) -> Scenario | None:
+    """``?scenario=<id>``: absent means as scheduled; a bad or unknown id is a 404 naming it."""
+    raw = request.query_params.get("scenario")
+    if not raw:
+        return None
+    scenario = Scenario.objects.filter(pk=valid_id(raw) or 0).first()
+    if scenario is None:
+        raise NotFound(f"No scenario {raw!r}.")
+    return scenario
+
+
+class PolicyImpactViewSet(ApiViewSet):
+    """``GET policy-events/{id}/impact/``: the open items a policy event touches."""
+
+    @extend_schema(
+        summary="The open items a policy event touches", parameters=[SCENARIO],
+        responses={200: OpenApiTypes.OBJECT, **errors(*READ)},
+    )
+    def retrieve(self, request, pk=None):
+        if valid_id(pk) is None:
+            raise NotFound()
+        event = get_object_or_404(PolicyEvent, pk=pk)
+        return Response(impact.impact_as_dict(impact.impact_of(event, scenario=scenario_of(request))))

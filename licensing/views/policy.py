@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar as pycal
 import datetime as dt
+from collections.abc import Callable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -19,6 +20,24 @@ from .. import clock, services
 from ..forms import PolicyEventForm
 from ..models import PolicyEvent
 from .filters import PolicyEventFilter
+
+# Extension points for the apps above licensing, which may not be imported here
+# (docs/architecture.md, "Layers"); each app registers in its AppConfig.ready():
+# DETAIL_PANELS: callable(request, event) -> HTML shown on an event's page;
+# EVENT_COUNTERS: callable(events) -> {event id: count} shown beside each event on the calendar.
+DETAIL_PANELS: list[Callable[[HttpRequest, PolicyEvent], str]] = []
+EVENT_COUNTERS: list[Callable[[list[PolicyEvent]], dict[int, int]]] = []
+
+
+def _count(events: list[PolicyEvent]) -> None:
+    """Sets ``impact_count`` on each event (0 without counters)."""
+    totals: dict[int, int] = {}
+    for counter in EVENT_COUNTERS:
+        for event_id, n in counter(events).items():
+            totals[event_id] = totals.get(event_id, 0) + n
+    for event in events:
+        event.impact_count = totals.get(event.id, 0)
+
 
 POLICY_COLUMNS = [
     Column("Date", lambda e: e.date, 12),
@@ -62,13 +81,14 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
         return list_page(request, POLICY_LIST, PolicyEvent.objects.all(), {"today": today, "view": "list"})
     first = _month(request.GET.get("month", ""), today)
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
-    events = PolicyEvent.objects.filter(date__gte=weeks[0][0], date__lte=weeks[-1][-1]).order_by("date", "id")
+    events = list(PolicyEvent.objects.filter(date__gte=weeks[0][0], date__lte=weeks[-1][-1]).order_by("date", "id"))
     by_day: dict[dt.date, list[PolicyEvent]] = {}
     for event in events:
         by_day.setdefault(event.date, []).append(event)
     prev_month = (first - dt.timedelta(days=1)).replace(day=1)
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
     upcoming = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:8])
+    _count(events + upcoming)
     return render(
         request,
         "licensing/policy_month.html",
@@ -89,7 +109,8 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
 @role_required(Role.VIEWER)
 def policy_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = get_object_or_404(PolicyEvent.objects.prefetch_related("items"), pk=pk)
-    return render(request, "licensing/policy_detail.html", {"event": event})
+    panels = [panel(request, event) for panel in DETAIL_PANELS]
+    return render(request, "licensing/policy_detail.html", {"event": event, "panels": panels})
 
 
 def _edit(request: HttpRequest, event: PolicyEvent | None) -> HttpResponse:

@@ -76,3 +76,25 @@ def test_fx_rates_are_compliance_data(compliance_client, procurement_client, wor
     made = compliance_client.post("/api/v1/fx-rates/", rate, format="json")
     assert made.status_code == 201, made.json()
     assert_error(compliance_client.post("/api/v1/fx-rates/", {**rate, "quote": "EUR"}, format="json"), 400)
+
+
+def test_the_impact_of_an_event_over_the_api(viewer_client, world):
+    from tests.exposure.helpers import build_book
+
+    book = build_book(world)
+    body = viewer_client.get(f"/api/v1/policy-events/{world.expiry.pk}/impact/?scenario={world.ends.pk}").json()
+    assert body["count"] == 4
+    assert body["purchase_orders"] == [book.po_ho.id]
+    assert body["shipments"] == [book.shipment.id] and body["applications"] == [book.application.id]
+    assert [p["sku"] for p in body["products"]] == ["MTR-1"] and body["products"][0]["share_percent"] == "0.1000"
+    assert body["per_element"]["Ho"]["orders"]["tonnes"] == "2"
+    assert body["per_element"]["Ho"]["orders"]["value"] == {"USD": "100000.00"}
+    extended = viewer_client.get(f"/api/v1/policy-events/{world.expiry.pk}/impact/?scenario={world.extended.pk}")
+    assert extended.json()["count"] == 3
+
+
+def test_the_impact_refuses_unknown_events_and_scenarios(viewer_client, outsider_client, world):
+    assert_error(viewer_client.get("/api/v1/policy-events/999999/impact/"), 404)
+    assert_error(viewer_client.get("/api/v1/policy-events/abc/impact/"), 404)
+    assert_error(viewer_client.get(f"/api/v1/policy-events/{world.expiry.pk}/impact/?scenario=x"), 404)
+    assert outsider_client.get(f"/api/v1/policy-events/{world.expiry.pk}/impact/").status_code == 403

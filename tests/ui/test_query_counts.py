@@ -32,7 +32,8 @@ PAGES = {
     "/suppliers/": 10,
     "/purchase-orders/": 10,
     "/policy/?view=list": 10,
-    "/policy/": 10,
+    # The month counts each event's impact on open items: rules, open lines, products, rates (exposure).
+    "/policy/": 15,
 }
 
 
