@@ -71,18 +71,24 @@ def export_xlsx(
     rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export"
 ) -> HttpResponse:
     """One sheet with a bold, frozen header row and an autofilter."""
+    return export_xlsx_sheets([(title, rows, columns)], filename)
+
+
+def export_xlsx_sheets(sheets: Sequence[tuple[str, Iterable[Any], Sequence[Column]]], filename: str) -> HttpResponse:
+    """Several sheets (title, rows, columns), each like ``export_xlsx``'s."""
     wb = Workbook(write_only=False)
-    ws = wb.active
-    ws.title = title[:31]
-    ws.append([c.header for c in columns])
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([_cell(c.value(row)) for c in columns])
-    for i, column in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = column.width
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+    wb.remove(wb.active)
+    for title, rows, columns in sheets:
+        ws = wb.create_sheet(title[:31])
+        ws.append([c.header for c in columns])
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in rows:
+            ws.append([_cell(c.value(row)) for c in columns])
+        for i, column in enumerate(columns, start=1):
+            ws.column_dimensions[get_column_letter(i)].width = column.width
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = ws.dimensions
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)

@@ -3,6 +3,8 @@ exposure.services; the impact and what-if reads call exposure.impact and exposur
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -21,10 +23,12 @@ from core.api.viewsets import (
     RetrieveMixin,
     UpdateMixin,
 )
+from core.errors import field_error
 from core.roles import Role
+from licensing import clock
 from licensing.models import PolicyEvent, Scenario
 
-from .. import impact, selectors, services
+from .. import impact, selectors, services, whatif
 from ..models import FxRate
 from . import serializers as s
 
@@ -95,3 +99,21 @@ class PolicyImpactViewSet(ApiViewSet):
             raise NotFound()
         event = get_object_or_404(PolicyEvent, pk=pk)
         return Response(impact.impact_as_dict(impact.impact_of(event, scenario=scenario_of(request))))
+
+
+class WhatIfViewSet(ApiViewSet):
+    """``GET what-if/?on=YYYY-MM-DD&scenario=<id>``: against today, what newly needs a licence."""
+
+    @extend_schema(
+        summary="What newly needs a licence on a date under a scenario",
+        parameters=[OpenApiParameter("on", OpenApiTypes.DATE, required=True), SCENARIO],
+        responses={200: OpenApiTypes.OBJECT, **errors(*READ)},
+    )
+    def list(self, request):
+        raw = request.query_params.get("on", "")
+        try:
+            on = dt.date.fromisoformat(raw)
+        except ValueError:
+            raise field_error("on", "Give the date as YYYY-MM-DD.") from None
+        result = whatif.what_if(on=on, today=clock.today(), scenario=scenario_of(request))
+        return Response(whatif.what_if_as_dict(result))

@@ -98,3 +98,24 @@ def test_the_impact_refuses_unknown_events_and_scenarios(viewer_client, outsider
     assert_error(viewer_client.get("/api/v1/policy-events/abc/impact/"), 404)
     assert_error(viewer_client.get(f"/api/v1/policy-events/{world.expiry.pk}/impact/?scenario=x"), 404)
     assert outsider_client.get(f"/api/v1/policy-events/{world.expiry.pk}/impact/").status_code == 403
+
+
+def test_the_what_if_over_the_api(viewer_client, world, time_machine):
+    from tests.exposure.helpers import build_book
+
+    time_machine.move_to(dt.datetime(2026, 9, 15, 4, tzinfo=dt.UTC))
+    build_book(world)
+    body = viewer_client.get(f"/api/v1/what-if/?on=2026-11-20&scenario={world.ends.pk}").json()
+    newly = body["newly_needs_licence"]
+    assert [o["number"] for o in newly["purchase_orders"]] == ["PO-HO"]
+    assert newly["per_element"]["Ho"]["tonnes"] == "2"
+    assert [p["sku"] for p in newly["products"]] == ["MTR-1"] and newly["destinations"] == ["DE", "US"]
+    assert body["no_longer_needs_licence"]["purchase_orders"] == []
+    extended = viewer_client.get(f"/api/v1/what-if/?on=2026-11-20&scenario={world.extended.pk}").json()
+    assert extended["newly_needs_licence"]["purchase_orders"] == []
+
+
+def test_the_what_if_names_bad_parameters(viewer_client, world):
+    assert_error(viewer_client.get("/api/v1/what-if/"), 400, "on")
+    assert_error(viewer_client.get("/api/v1/what-if/?on=2026-13-01"), 400, "on")
+    assert_error(viewer_client.get("/api/v1/what-if/?on=2026-11-20&scenario=99999"), 404)
