@@ -296,6 +296,8 @@ ALERT_LEAD_TIMES = {
 }
 # licence_low_balance: a line's balance under this share of its approved quantity.
 ALERT_LOW_BALANCE_SHARE = env.float("ALERT_LOW_BALANCE_SHARE", default=0.10)
+# policy_event_impact is critical from this many open items touched (or any pending shipment).
+ALERT_POLICY_IMPACT_CRITICAL = env.int("ALERT_POLICY_IMPACT_CRITICAL", default=5)
 # decision_overdue repeats at most this often while an application stays overdue.
 ALERT_OVERDUE_REMINDER_DAYS = env.int("ALERT_OVERDUE_REMINDER_DAYS", default=7)
 # Daily digest: local hour and time zone for users who chose none.

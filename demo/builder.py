@@ -23,10 +23,21 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from core.roles import Role, assign_role
+from exposure import services as exposure
 from licensing import clock
 from licensing import services as licensing
 from licensing.models import ApplicationStatus as S
-from licensing.models import ControlledItem, Form, Licence, LicenceApplication, LicenceStatus
+from licensing.models import (
+    ControlledItem,
+    Form,
+    Licence,
+    LicenceApplication,
+    LicenceStatus,
+    Outcome,
+    PendingDecision,
+    Scenario,
+    ScenarioOutcome,
+)
 from shipments import services
 from suppliers import services as supplier_services
 from suppliers.models import Supplier, uscc_check_character
@@ -398,6 +409,61 @@ def _shipments(b: _Build) -> None:
             _past_shipment(b, licence, Decimal("0.3"), first + dt.timedelta(days=b.rng.randint(45, 120)))
 
 
+# --- Exposure: own products, rates, orders of the suspended elements, a scenario -----------------
+
+# (sku, name, unit value, currency, destinations, [(element, grams, China?, value, currency)])
+PRODUCTS = [
+    ("RA-TM-150", "150 kW traction motor", "1850.00", "EUR", "DE FR US",
+     [("Dy", "38", True, "2.10", "USD"), ("Tb", "6", True, "0.95", "USD"), ("Nd", "1900", True, "140.00", "USD")]),
+    ("KP-SV-400", "400 W servo motor", "2400.00", "USD", "JP US",
+     [("Dy", "4", True, "1.20", "USD"), ("Dy", "3", False, "0.90", "USD")]),
+    ("LO-LED-E27", "E27 LED lamp with europium phosphor", "3.20", "EUR", "NL US",
+     [("Eu", "0.002", True, "0.0036", "USD"), ("Y", "0.04", True, "0.0008", "USD")]),
+    ("ND-GEN-3MW", "3 MW permanent-magnet generator", "410000.00", "EUR", "DK GB",
+     [("Nd", "600000", False, "36000.00", "USD"), ("Dy", "12000", False, "4300.00", "USD")]),
+]
+FX = [("EUR", "USD", dt.date(2025, 1, 1), "1.0850"), ("EUR", "USD", dt.date(2026, 1, 1), "1.1600"),
+      ("USD", "CNY", dt.date(2025, 1, 1), "7.2000"), ("USD", "JPY", dt.date(2025, 1, 1), "150.0000")]
+
+
+def _exposure(b: _Build) -> int:
+    """Products with their content, the FX table, two open orders of elements suspended by
+    Announcement No. 70 and a six-month-extension scenario, so the what-if page shows something."""
+    for currency, quote, valid_from, rate in FX:
+        exposure.fx_rate_save(currency=currency, quote=quote, valid_from=valid_from, rate=Decimal(rate),
+                              source="ECB reference rate (rounded)", actor=b.actor)
+    for n, code in enumerate(("HO", "ER"), start=1):
+        item = ControlledItem.objects.filter(code=code).first()
+        if item is None:
+            continue
+        b.po_seq += 7
+        services.purchase_order_save(
+            number=str(b.po_seq), supplier=b.suppliers[n], order_date=b.today - dt.timedelta(days=20),
+            needed_by=b.today + dt.timedelta(days=150), external_ref=f"DEMO-PO-X{n}",
+            lines=[{"item": item, "quantity": Decimal(400 * n), "unit": "kg", "unit_price": Decimal("95"),
+                    "currency": "USD"}],
+            actor=b.actor,
+        )
+    for sku, name, value, currency, destinations, contents in PRODUCTS:
+        exposure.product_save(
+            sku=sku, name=name, unit_value=Decimal(value), currency=currency, destinations=destinations,
+            external_ref=f"DEMO-PRD-{sku}", actor=b.actor,
+            contents=[{"element": e, "mass_g": Decimal(g), "china_origin": cn, "value": Decimal(v), "currency": c,
+                       "supplier": b.suppliers[0] if cn else None} for e, g, cn, v, c in contents],
+        )
+    decision = PendingDecision.objects.filter(code="no70").first()
+    if decision is not None:
+        scenario, _ = Scenario.objects.get_or_create(
+            name="Suspension extended by six months (demo)",
+            defaults={"description": "Announcement No. 70 extended to 10 May 2027."},
+        )
+        ScenarioOutcome.objects.get_or_create(
+            scenario=scenario, decision=decision,
+            defaults={"outcome": Outcome.EXTENDED, "extended_until": dt.date(2027, 5, 10)},
+        )
+    return len(PRODUCTS)
+
+
 @transaction.atomic
 def build_demo_data(*, actor=None) -> dict[str, int]:
     """Build the demo data set (once: call ``demo_data_loaded`` first). Returns counts."""
@@ -406,8 +472,10 @@ def build_demo_data(*, actor=None) -> dict[str, int]:
     _items(b)
     applications = _applications(b)
     _shipments(b)
+    products = _exposure(b)
     licensing.licences_expire(b.today)
     return {
+        "products": products,
         "suppliers": len(b.suppliers),
         "applications": len(applications),
         "licences": Licence.objects.filter(application__external_ref__startswith="DEMO-APP-").count(),

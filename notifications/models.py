@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     SHIPMENT_LATE = "shipment_late", "Shipment late"
     PO_AT_RISK = "po_at_risk", "Purchase order at risk"
     POLICY_EVENT_UPCOMING = "policy_event_upcoming", "Policy event upcoming"
+    POLICY_EVENT_IMPACT = "policy_event_impact", "Policy event touches open items"
     DOCUMENT_EXPIRING = "document_expiring", "Document expiring"
 
 

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
 from django.urls import reverse
 
+from exposure.impact import OpenBook, impact_of
 from licensing.clock import WorkingCalendar
 from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
 from licensing.models.applications import OPEN_STATUSES, LicenceApplication
@@ -398,6 +399,37 @@ def policy_affected(event_ids: Iterable[int]) -> dict[int, dict[str, list[dict]]
     return result
 
 
+def policy_event_impact(ctx: ScanContext) -> list[Alert]:
+    """Before an event that touches open orders, shipments, applications or own products
+    (exposure.impact), at the event's own lead days; severity by impact: critical when it
+    touches a pending shipment or at least ``ALERT_POLICY_IMPACT_CRITICAL`` open items."""
+    events = [
+        e for e in PolicyEvent.objects.filter(date__gte=ctx.today).prefetch_related("items")
+        if any(lead >= (e.date - ctx.today).days for lead in (e.lead_days or []))
+    ]
+    if not events:
+        return []
+    book, out = OpenBook.load(), []
+    for event in events:
+        result = impact_of(event, book=book, named={i.id for i in event.items.all()})
+        if not result.count:
+            continue
+        days = (event.date - ctx.today).days
+        lead = min(lead for lead in event.lead_days if lead >= days)
+        critical = bool(result.shipment_ids) or result.count >= settings.ALERT_POLICY_IMPACT_CRITICAL
+        out.append(ctx.alert(
+            kind=K.POLICY_EVENT_IMPACT, subject_type=T.POLICY_EVENT, subject_id=event.pk, lead=lead,
+            due_on=event.date, threshold=f"{lead}d@{event.date}",
+            severity=Severity.CRITICAL if critical else Severity.WARNING, url=f"/policy/{event.pk}/",
+            context={"orders": result.order_ids, "shipments": result.shipment_ids,
+                     "applications": result.application_ids, "products": [h.product.id for h in result.products]},
+            message=f"{event.date} ({_days(days)}): {event.title} touches {len(result.order_ids)} open orders, "
+            f"{len(result.shipment_ids)} shipments, {len(result.application_ids)} applications and "
+            f"{len(result.products)} own products.",
+        ))
+    return out
+
+
 SELECTORS = (
     decision_due_soon,
     decision_overdue,
@@ -409,6 +441,7 @@ SELECTORS = (
     shipment_late,
     po_at_risk,
     policy_event_upcoming,
+    policy_event_impact,
     document_expiring,
 )
 
