@@ -111,7 +111,7 @@ PRODUCT_IMPORT = {
     "columns": PRODUCT_COLUMNS,
     "build": product_groups,
     "title": "products",
-    "back": "/products/",
+    "back": "product-list",
     "example": {
         "sku": "MTR-48V-2KW", "name": "48 V traction motor", "unit_value": "420.00", "currency": "EUR",
         "destinations": "US DE", "element": "Dy", "mass_g": "18.5", "china_origin": "yes", "value": "0.62",

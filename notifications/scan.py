@@ -420,7 +420,7 @@ def policy_event_impact(ctx: ScanContext) -> list[Alert]:
         out.append(ctx.alert(
             kind=K.POLICY_EVENT_IMPACT, subject_type=T.POLICY_EVENT, subject_id=event.pk, lead=lead,
             due_on=event.date, threshold=f"{lead}d@{event.date}",
-            severity=Severity.CRITICAL if critical else Severity.WARNING, url=f"/policy/{event.pk}/",
+            severity=Severity.CRITICAL if critical else Severity.WARNING, url=reverse("policy-detail", args=[event.pk]),
             context={"orders": result.order_ids, "shipments": result.shipment_ids,
                      "applications": result.application_ids, "products": [h.product.id for h in result.products]},
             message=f"{event.date} ({_days(days)}): {event.title} touches {len(result.order_ids)} open orders, "
