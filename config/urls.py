@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("licensing.urls")),
     path("", include("shipments.urls")),
     path("", include("notifications.urls")),
+    path("", include("portal.urls")),
     path("", include("core.urls")),
 ]
 

@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     PO_AT_RISK = "po_at_risk", "Purchase order at risk"
     POLICY_EVENT_UPCOMING = "policy_event_upcoming", "Policy event upcoming"
     DOCUMENT_EXPIRING = "document_expiring", "Document expiring"
+    SUPPLIER_REPORT = "supplier_report", "Step reported by a supplier"
 
 
 # Kinds a new user receives without asking: all but the noisy status_changed (docs/architecture.md#alerts).

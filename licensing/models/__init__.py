@@ -1,15 +1,20 @@
 from .applications import ApplicationEvent, ApplicationLine, ApplicationStatus, LicenceApplication, TimeLimitExemption
 from .calendar import CalendarOverride, PublishedCalendarYear
+from .checklist import ApplicationDocumentKind, ChecklistItem, ChecklistStatus
 from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
 from .policy import PolicyEvent
+from .reports import ReportStatus, SupplierReport
 
 __all__ = [
+    "ApplicationDocumentKind",
     "ApplicationEvent",
     "ApplicationLine",
     "ApplicationStatus",
     "CalendarOverride",
+    "ChecklistItem",
+    "ChecklistStatus",
     "ControlledItem",
     "Document",
     "Form",
@@ -21,6 +26,8 @@ __all__ = [
     "LicenceStatus",
     "PolicyEvent",
     "PublishedCalendarYear",
+    "ReportStatus",
+    "SupplierReport",
     "TimeLimitExemption",
     "TransportMode",
     "Unit",
