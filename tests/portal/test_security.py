@@ -118,8 +118,10 @@ def test_guessing_locks_the_ip_out_for_a_minute(portal_scene, client):
 
 def test_no_session_with_the_importers_ui(portal_scene, client, procurement):
     ours, _ = portal_scene
+    client = type(client)(enforce_csrf_checks=True)
     response = client.get(ours.home)
-    assert "sessionid" not in response.cookies
+    assert not response.cookies  # no session, no CSRF cookie: nothing but the link
+    assert client.post(ours.app_url(), {"to": "accepted", "on": TODAY.isoformat()}).status_code == 302
     assert client.get("/applications/").status_code == 302  # the link is no login
     client.force_login(procurement)
     page = client.get(ours.home).content.decode()
