@@ -30,11 +30,12 @@ def application_supplier_panel(context, app):
 def dashboard_supplier_panel(context, limit=10):
     request = context["request"]
     waiting = checklist.applications_waiting_on_papers().select_related("supplier").order_by("decision_due", "id")
+    waiting = list(waiting[: limit + 1])  # one more than shown tells whether there are more
     return {
         "can_edit": has_role(request.user, Role.PROCUREMENT),
         "csrf_token": context.get("csrf_token"),
         "held": list(reports.held_reports()[:limit]),
-        "waiting": list(waiting[:limit]),
-        "waiting_count": waiting.count(),
+        "waiting": waiting[:limit],
+        "more_waiting": len(waiting) > limit,
         "path": request.path,
     }

@@ -141,3 +141,21 @@ def test_a_wrong_file_is_refused_in_the_contacts_language(portal_scene, client):
                                             "scan": SimpleUploadedFile("x.pdf", b"MZ not a pdf")})
     assert response.status_code == 200
     assert "只接受 PDF" in response.content.decode()
+
+
+def test_the_portal_home_does_not_query_per_application(portal_scene, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from licensing import services as licensing
+
+    ours, _ = portal_scene
+    client.get(ours.home)
+    with CaptureQueriesContext(connection) as one:
+        client.get(ours.home)
+    for _ in range(3):
+        licensing.application_create(supplier=ours.supplier, purchase_order=ours.po, end_user="X",
+                                     destination_country="DE")
+    with CaptureQueriesContext(connection) as four:
+        client.get(ours.home)
+    assert len(four) == len(one)
