@@ -58,13 +58,14 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     # Ours, bottom-up: core <- suppliers <- licensing <- shipments <- exposure <- notifications
-    # <- demo (docs/architecture.md)
+    # <- portal <- demo (docs/architecture.md)
     "core",
     "suppliers",
     "licensing",
     "shipments",
     "exposure",
     "notifications",
+    "portal",
     "demo",
 ]
 
@@ -135,6 +136,8 @@ LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "en-gb"
+# The importer's UI is English; the supplier portal speaks both (docs/supplier-portal.md).
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文")]
 TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -345,6 +348,17 @@ CELERY_BEAT_SCHEDULE.update(
         "analytics-refresh": {"task": "shipments.tasks.analytics_refresh", "schedule": 60 * 60},
         # Idempotency-Key answers are promised for 24 hours; older ones are purged daily.
         "idempotency-purge": {"task": "core.tasks.purge_idempotency_records", "schedule": 24 * 60 * 60},
+    }
+)
+
+# --- Supplier portal (docs/supplier-portal.md) -----------------------------------------------
+PORTAL_LINK_DAYS = env.int("PORTAL_LINK_DAYS", default=90)  # a link's life; renewable
+PORTAL_REMINDER_WORKING_DAYS = env.int("PORTAL_REMINDER_WORKING_DAYS", default=10)
+PORTAL_THROTTLE_PER_MINUTE = env.int("PORTAL_THROTTLE_PER_MINUTE", default=60)  # requests per IP
+CELERY_BEAT_SCHEDULE.update(
+    {
+        # Reminders to supplier contacts whose applications had no update for a while (at most weekly).
+        "portal-reminders": {"task": "portal.tasks.send_reminders", "schedule": 24 * 60 * 60},
     }
 )
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("shipments.urls")),
     path("", include("exposure.urls")),
     path("", include("notifications.urls")),
+    path("", include("portal.urls")),
     path("", include("core.urls")),
 ]
 

@@ -175,8 +175,12 @@ def application_transition(
     api_client: str = "",
     note: str = "",
     licence: Mapping[str, Any] | None = None,
+    reported_by: str = "",
 ) -> LicenceApplication:
     """The one door for status changes (docs/architecture.md#workflow).
+
+    ``reported_by`` names the supplier contact who reported the step through the supplier
+    portal; the timeline and the history then say "reported by <contact> (supplier)".
 
     Refuses a move the transition table does not allow (409), a step dated after today or
     before the previous dated step (400). Writes the timeline event, the dates, the clock
@@ -215,6 +219,7 @@ def application_transition(
         note=note,
         recorded_by=actor if getattr(actor, "is_authenticated", False) else None,
         api_client=api_client,
+        reported_by=reported_by,
     )
     application.status = to
     if to == S.SUBMITTED:
@@ -225,7 +230,8 @@ def application_transition(
         application.decided_on = on
     if to in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
         application.closed_on = on
-    save_validated(application, actor=actor, reason=f"{event.from_status} -> {to}")
+    reason = f"{event.from_status} -> {to}" + (f", reported by {reported_by} (supplier)" if reported_by else "")
+    save_validated(application, actor=actor, reason=reason)
     application_refresh_clock(application)
 
     if licence is not None:

@@ -3,7 +3,7 @@ shipments, so they live in shipments/urls.py (licensing never imports shipments)
 
 from django.urls import path
 
-from .views import applications, calendar, documents, policy
+from .views import applications, calendar, documents, policy, reports
 
 urlpatterns = [
     path("applications/", applications.application_list, name="application-list"),
@@ -12,6 +12,8 @@ urlpatterns = [
     path("applications/<int:pk>/edit/", applications.application_edit, name="application-edit"),
     path("applications/<int:pk>/transition/", applications.application_transition, name="application-transition"),
     path("applications/<int:pk>/documents/", documents.application_document_upload, name="application-document"),
+    path("applications/<int:pk>/reports/", reports.application_report_decide, name="application-report-decide"),
+    path("applications/<int:pk>/checklist/", reports.application_checklist_upload, name="application-checklist"),
     path("licences/<int:pk>/documents/", documents.licence_document_upload, name="licence-document"),
     path("documents/<int:pk>/download/", documents.document_download, name="document-download"),
     path("policy/", policy.policy_calendar, name="policy"),

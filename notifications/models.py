@@ -26,6 +26,7 @@ class Kind(models.TextChoices):
     POLICY_EVENT_UPCOMING = "policy_event_upcoming", "Policy event upcoming"
     POLICY_EVENT_IMPACT = "policy_event_impact", "Policy event touches open items"
     DOCUMENT_EXPIRING = "document_expiring", "Document expiring"
+    SUPPLIER_REPORT = "supplier_report", "Step reported by a supplier"
 
 
 # Kinds a new user receives without asking: all but the noisy status_changed (docs/architecture.md#alerts).

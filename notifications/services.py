@@ -325,7 +325,7 @@ def _webhook_deliveries(alerts: list[Alert], events: list[ApplicationEvent]) -> 
                 data = {"application": {"id": app.pk, "reference": app.reference, "external_ref": app.external_ref,
                                         "status": app.status, "decision_due": app.decision_due},
                         "from_status": event.from_status, "to_status": event.to_status, "on": event.on,
-                        "note": event.note}
+                        "note": event.note, "source": event.source, "reported_by": event.reported_by}
                 rows.append(WebhookDelivery(endpoint=endpoint, event_type="application.status_changed",
                                             event_key=key, body=_event_body("application.status_changed", key, data)))
         if endpoint.wants("licence.created"):
@@ -528,3 +528,29 @@ def digest_finish(user_id: int, token: str, *, ok: bool, permanent: bool = False
     else:
         rows.update(status=DeliveryStatus.PENDING, last_error=error[:2000])
         Preference.objects.filter(user_id=user_id).update(last_digest_on=None)
+
+
+# --- Alerts to one person -----------------------------------------------------------------------
+
+
+def alert_user(
+    *, user, kind: str, subject_type: str, subject_id: int, threshold: str, message: str,
+    severity: str = Severity.INFO, url: str = "", context: dict | None = None,
+) -> list[int]:
+    """One alert for one user (e.g. an application's owner hearing of a supplier's report),
+    deduplicated like every alert, delivered by email unless the user turned the kind off.
+    Returns the immediate deliveries to send (the caller queues them on commit)."""
+    alert = Alert(
+        kind=kind, subject_type=subject_type, subject_id=subject_id, threshold=threshold, message=message,
+        severity=severity, url=url, context=context or {}, alerted_on=clock.today(), batch=uuid.uuid4(),
+    )
+    Alert.objects.bulk_create([alert], ignore_conflicts=True)
+    created = list(Alert.objects.filter(batch=alert.batch))
+    if not created:
+        return []
+    prefs = Preference.objects.filter(user=user).values_list("kinds", flat=True).first() or {}
+    mode = prefs.get(kind, Mode.IMMEDIATE)
+    if mode == "off":
+        return []
+    delivery = Delivery.objects.create(alert=created[0], user=user, mode=mode)
+    return [delivery.pk] if mode == Mode.IMMEDIATE else []

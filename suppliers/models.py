@@ -39,6 +39,12 @@ class Supplier(ExternalRefModel):
     phone = models.CharField(max_length=50, blank=True)
     active = models.BooleanField(default=True)
     notes = models.TextField(blank=True)
+    # The supplier portal: steps its contacts report are held for procurement's confirmation
+    # unless this is set (docs/supplier-portal.md).
+    portal_apply_reports = models.BooleanField(
+        "apply portal reports at once", default=False,
+        help_text="Steps reported by this supplier's contacts change the application at once, without confirmation.",
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -97,3 +103,29 @@ class PurchaseOrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} {self.unit} {self.item_code}"
+
+
+class SupplierContact(models.Model):
+    """A person at a supplier who may report MOFCOM steps through the supplier portal
+    (docs/supplier-portal.md). The portal's links point at a contact, never at a supplier."""
+
+    class Language(models.TextChoices):
+        EN = "en", "English"
+        ZH_HANS = "zh-hans", "简体中文"
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="contacts")
+    name = models.CharField(max_length=200)
+    email = models.EmailField()
+    language = models.CharField(max_length=7, choices=Language.choices, default=Language.ZH_HANS)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["supplier", "email"], name="supplier_contact_unique_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.supplier})"

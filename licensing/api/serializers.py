@@ -121,10 +121,15 @@ class ApplicationLineSerializer(serializers.ModelSerializer):
 
 class ApplicationEventSerializer(serializers.ModelSerializer):
     recorded_by = serializers.SerializerMethodField(help_text="A username, or `api:<key name>` for API clients.")
+    source = serializers.ChoiceField(
+        choices=["user", "api", "supplier"], read_only=True,
+        help_text="`supplier` for a step reported through the supplier portal (docs/supplier-portal.md).",
+    )
+    reported_by = serializers.CharField(read_only=True, help_text="The supplier contact who reported the step.")
 
     class Meta:
         model = ApplicationEvent
-        fields = ["id", "from_status", "to_status", "on", "note", "recorded_at", "recorded_by"]
+        fields = ["id", "from_status", "to_status", "on", "note", "recorded_at", "recorded_by", "source", "reported_by"]
 
     def get_recorded_by(self, obj: ApplicationEvent) -> str:
         return obj.recorded_by_label
@@ -247,6 +252,8 @@ class ApplicationSerializer(serializers.ModelSerializer):
                     "note": event.note,
                     "recorded_at": _instant(event.recorded_at),
                     "recorded_by": event.recorded_by_label,
+                    "source": event.source,
+                    "reported_by": event.reported_by,
                 }
                 for event in instance.events.all()
             ],

@@ -1,17 +1,22 @@
 from .applications import ApplicationEvent, ApplicationLine, ApplicationStatus, LicenceApplication, TimeLimitExemption
 from .calendar import CalendarOverride, PublishedCalendarYear
+from .checklist import ApplicationDocumentKind, ChecklistItem, ChecklistStatus
 from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
 from .policy import PolicyEvent
 from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
+from .reports import ReportStatus, SupplierReport
 
 __all__ = [
+    "ApplicationDocumentKind",
     "ApplicationEvent",
     "ApplicationLine",
     "ApplicationStatus",
     "CalendarOverride",
     "ControlWindow",
+    "ChecklistItem",
+    "ChecklistStatus",
     "ControlledItem",
     "Document",
     "Form",
@@ -27,6 +32,8 @@ __all__ = [
     "PublishedCalendarYear",
     "Scenario",
     "ScenarioOutcome",
+    "ReportStatus",
+    "SupplierReport",
     "TimeLimitExemption",
     "TransportMode",
     "Unit",

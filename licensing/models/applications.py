@@ -170,6 +170,9 @@ class ApplicationEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     api_client = models.CharField(max_length=100, blank=True, help_text="The API key's name, for ERP steps.")
+    # The supplier contact who reported the step through the supplier portal (their name);
+    # ``recorded_by`` is then the user who confirmed it, if it was held.
+    reported_by = models.CharField(max_length=200, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -182,7 +185,15 @@ class ApplicationEvent(models.Model):
         return f"{self.application_id}: {self.from_status or '-'} -> {self.to_status} on {self.on}"
 
     @property
+    def source(self) -> str:
+        """Where the step came from: ``supplier`` (the portal), ``api`` or ``user``."""
+        return "supplier" if self.reported_by else "api" if self.api_client else "user"
+
+    @property
     def recorded_by_label(self) -> str:
+        if self.reported_by:
+            confirmed = f", confirmed by {self.recorded_by.get_username()}" if self.recorded_by else ""
+            return f"reported by {self.reported_by} (supplier){confirmed}"
         if self.api_client:
             return f"api:{self.api_client}"
         return self.recorded_by.get_username() if self.recorded_by else ""

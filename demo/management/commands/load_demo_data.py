@@ -5,6 +5,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from demo import builder as demo
+from demo.portal import demo_portal_link
 from licensing.models import ControlledItem
 from licensing.predictions import predictions_refresh
 from notifications.models import Kind
@@ -35,6 +36,7 @@ class Command(BaseCommand):
             )
         if demo.demo_data_loaded():
             self.stdout.write("Demo data already loaded: nothing changed.")
+            self._portal_link()
             return
         counts = demo.build_demo_data(actor=actor)
         if actor is not None:
@@ -48,3 +50,8 @@ class Command(BaseCommand):
             "Demo data loaded: {suppliers} suppliers, {applications} applications, {licences} licences, "
             "{shipments} shipments".format(**counts) + f" in {time.monotonic() - started:.1f} s."
         )
+        self._portal_link()
+
+    def _portal_link(self) -> None:
+        if url := demo_portal_link():
+            self.stdout.write(f"Supplier portal (demo supplier's contact, in Chinese): {url}")

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from licensing.models import (
+    ApplicationDocumentKind,
     ControlledItem,
     ControlWindow,
     Form,
@@ -35,9 +36,28 @@ class Command(BaseCommand):
         items = self._items(update)
         events = self._events(update)
         windows = self._rules(update)
+        kinds = self._document_kinds(update)
         self.stdout.write(
-            f"Controlled items: {items} new. Policy events: {events} new. Control windows: {windows} new."
+            f"Controlled items: {items} new. Policy events: {events} new. Control windows: {windows} new. "
+            f"Document kinds: {kinds} new."
         )
+
+    def _document_kinds(self, update: bool) -> int:
+        """The papers of an application (each application's checklist), with their sources."""
+        created = 0
+        with open(DATA / "application_documents.csv", newline="", encoding="utf-8") as fh:
+            for row in csv.DictReader(fh):
+                defaults = {
+                    "name": row["name"], "name_zh": row["name_zh"], "provided_by": row["provided_by"],
+                    "chinese_translation": row["chinese_translation"], "since": _date(row["since"]),
+                    "source_title": row["source_title"], "source_url": row["source_url"],
+                }
+                if update:
+                    _, new = ApplicationDocumentKind.objects.update_or_create(code=row["code"], defaults=defaults)
+                else:
+                    _, new = ApplicationDocumentKind.objects.get_or_create(code=row["code"], defaults=defaults)
+                created += new
+        return created
 
     def _items(self, update: bool) -> int:
         created = 0
