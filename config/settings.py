@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # /api/ bodies and URIs over their limits: 413/414 in the API's error shape.
+    "core.api.middleware.ApiLimitsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -165,7 +167,16 @@ if EMAIL_CONFIG["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
     # mail relative to whatever directory the worker started in: restore it.
     _mail_path = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or ""
     EMAIL_FILE_PATH = "/" + _mail_path.lstrip("/") if _mail_path else str(VAR_DIR / "mail")
-DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Rare-earth licence tracker <alerts@localhost>")
+
+def _default_sender() -> str:
+    """alerts@ the site's domain; a reserved .invalid domain while the site has none (an IP or
+    localhost), which mail servers refuse rather than deliver as someone else's."""
+    host = SITE_URL.split("://", 1)[-1].split("/")[0].split(":")[0].strip("[]")
+    named = "." in host and not host.replace(".", "").isdigit() and ":" not in host
+    return f"Rare-earth licence tracker <alerts@{host if named else 'licence-tracker.invalid'}>"
+
+
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default=_default_sender())
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Celery ------------------------------------------------------------------------------
@@ -234,7 +245,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["core.api.permissions.ApiPermission"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.ApiAutoSchema",
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "core.api.filters.StableOrderingFilter",
@@ -281,6 +292,16 @@ SPECTACULAR_SETTINGS = {
         ],
     },
 }
+# Throttle counters: Redis when there is one (atomic INCR), else a row per key in the database.
+API_THROTTLE_REDIS_URL = env("API_THROTTLE_REDIS_URL", default=REDIS_URL)
+API_THROTTLE_PREFIX = env("API_THROTTLE_PREFIX", default="throttle")
+# /api/ URIs longer than this answer 414 (gunicorn refuses request lines over 8190 bytes itself).
+API_MAX_URI_LENGTH = env.int("API_MAX_URI_LENGTH", default=4096)
+# JSON bodies nested deeper than this answer 400 (a bulk row with its lines is 4 levels deep).
+API_JSON_MAX_DEPTH = env.int("API_JSON_MAX_DEPTH", default=32)
+# Sync lists (updated_since / cursor) hold back rows changed in the last this many seconds, so a
+# transaction still running (a bulk upsert) commits before the cursor passes its rows' stamps.
+API_SYNC_SETTLE_SECONDS = env.int("API_SYNC_SETTLE_SECONDS", default=60)
 # Bulk upserts (POST shipments/bulk/, purchase-orders/bulk/) take at most this many rows.
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=10_000)
 
@@ -377,6 +398,13 @@ if not DEBUG and not EMBEDDED:
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only: plain-HTTP requests are redirected, and browsers told to use HTTPS for a year.
+    # Behind a proxy that terminates TLS it must send X-Forwarded-Proto (see above).
+    SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = env.list("SECURE_REDIRECT_EXEMPT", default=[])
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

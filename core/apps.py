@@ -6,3 +6,8 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = "Accounts and API"
+
+    def ready(self) -> None:
+        from core.sync import tombstones_connect
+
+        tombstones_connect()

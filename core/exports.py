@@ -3,6 +3,11 @@
 A ``Column`` is a header and a function of the row; values are written as their natural
 types to XLSX (dates stay dates, decimals numbers) and as text to CSV. Cells that a
 spreadsheet would run as a formula are neutralised (CSV/formula injection).
+
+Any stored value must export: the door refuses control characters, but rows written before
+it (or by a script) may hold them, and XLSX cannot (openpyxl raises, the whole export would be
+a 500). Text is therefore cleaned of characters XML 1.0 cannot carry and cut to Excel's 32,767
+characters a cell; dates Excel cannot show (before 1900) are written as ISO text.
 """
 
 from __future__ import annotations
@@ -17,12 +22,26 @@ from typing import Any
 
 from django.http import HttpResponse, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: Excel's limit for one cell
+CELL_MAX_CHARS = 32_767
+_EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # before it Excel's serial dates are wrong or impossible
+
+
+def clean_text(value: str, max_chars: int | None = None) -> str:
+    """``value`` without the control characters XML (XLSX, iCalendar) cannot carry (tab and
+    newline stay), and cut to ``max_chars`` with an ellipsis."""
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    value = "".join(ch for ch in value if not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff")
+    if max_chars is not None and len(value) > max_chars:
+        value = value[: max_chars - 1] + "…"
+    return value
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,24 @@ def _cell(value: Any) -> Any:
     return _safe_text(str(value))
 
 
+def _csv_cell(value: Any) -> Any:
+    value = _cell(value)
+    return clean_text(value) if isinstance(value, str) else value
+
+
+def _xlsx_cell(value: Any) -> Any:
+    value = _cell(value)
+    if isinstance(value, str):
+        return clean_text(value, CELL_MAX_CHARS)
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        if day < _EXCEL_FIRST_DAY:
+            return value.isoformat()
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(dt.UTC).replace(tzinfo=None)  # XLSX has no time zones
+    return value
+
+
 class _Echo:
     def write(self, value: str) -> str:
         return value
@@ -60,7 +97,7 @@ def export_csv(rows: Iterable[Any], columns: Sequence[Column], filename: str) ->
     def lines():
         yield "\ufeff" + writer.writerow([c.header for c in columns])
         for row in rows:
-            yield writer.writerow([_cell(c.value(row)) for c in columns])
+            yield writer.writerow([_csv_cell(c.value(row)) for c in columns])
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
@@ -79,12 +116,12 @@ def export_xlsx_sheets(sheets: Sequence[tuple[str, Iterable[Any], Sequence[Colum
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     for title, rows, columns in sheets:
-        ws = wb.create_sheet(title[:31])
+        ws = wb.create_sheet(clean_text(title).translate({ord(c): " " for c in "[]:*?/\\"})[:31] or "Export")
         ws.append([c.header for c in columns])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for row in rows:
-            ws.append([_cell(c.value(row)) for c in columns])
+            ws.append([_xlsx_cell(c.value(row)) for c in columns])
         for i, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
         ws.freeze_panes = "A2"

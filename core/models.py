@@ -81,6 +81,8 @@ class IdempotencyRecord(models.Model):
     fingerprint = models.CharField(max_length=64)
     response_status = models.PositiveSmallIntegerField(default=0)
     response_body = models.JSONField(null=True, blank=True)
+    # The first answer's ETag, replayed with it (a client reads the version from the replay too).
+    response_etag = models.CharField(max_length=80, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -95,3 +97,36 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Tombstone(models.Model):
+    """A synced record that was deleted: the deletions feed (``GET /api/v1/deletions/``) that
+    lets an ERP paging ``updated_since`` lists learn which rows to drop on its side. Written by
+    a ``post_delete`` receiver for every ``TimestampedModel``, whichever door deleted the row
+    (API, UI, admin, a cascade). ``updated_at`` is the deletion instant: the feed pages by the
+    same ``(updated_at, id)`` cursor as every sync list."""
+
+    model = models.CharField(max_length=100, help_text="The record's kind: supplier, purchaseorder, shipment, ...")
+    object_id = models.BigIntegerField(help_text="The deleted record's id.")
+    external_ref = models.CharField(max_length=100, blank=True, default="")
+    updated_at = models.DateTimeField(help_text="When the record was deleted.")
+
+    class Meta:
+        ordering = ["updated_at", "id"]
+        indexes = [models.Index(fields=["updated_at", "id"], name="tombstone_sync_order")]
+
+    def __str__(self) -> str:
+        return f"{self.model} {self.object_id}"
+
+
+class ThrottleCounter(models.Model):
+    """Requests counted per throttle key and window, when no Redis is configured: counted with
+    one INSERT ... ON CONFLICT DO UPDATE (the row locked while it counts) so that concurrent
+    requests cannot both read the same count."""
+
+    key = models.CharField(max_length=200, unique=True)
+    period = models.BigIntegerField(help_text="The window's number (epoch seconds // duration).")
+    count = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

@@ -1,11 +1,23 @@
 """Personas (docs/architecture.md#ui roles, plus an outsider without a role) and shared fixtures."""
 
+import uuid
+
 import pytest
 from django.db import connection
 
 from core.roles import Role
 
 from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _throttle_isolation(settings):
+    """Throttle counts in Redis (CI sets REDIS_URL) outlive a test and are shared by the
+    parallel workers, whose databases reuse the same key ids: a prefix per test."""
+    settings.API_THROTTLE_PREFIX = f"test-{uuid.uuid4().hex}"
+    # Production settings (DATABASE_URL set, as in CI) redirect plain HTTP to HTTPS; the test
+    # client speaks HTTP.
+    settings.SECURE_SSL_REDIRECT = False
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
@@ -124,6 +124,8 @@ def _integrity(exc: IntegrityError) -> Response:
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
         return error_response(getattr(exc, "status_code", 400), django_errors(exc))
+    if isinstance(exc, RequestDataTooBig):  # a body without Content-Length (chunked) over the limit
+        return error_response(413, [{"code": "too_large", "detail": "The body is too large.", "attr": None}])
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -6,6 +6,8 @@ import datetime as dt
 
 from django import forms
 from django_filters import rest_framework as filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 MAX_ID = 2**63 - 1
@@ -49,6 +51,7 @@ class ExternalRefInputMixin:
         return value
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(filters.NumberFilter):
     """Filter by a related object's id: an integer in range (no query to validate it)."""
 
@@ -100,7 +103,23 @@ class InstantFilter(filters.IsoDateTimeFilter):
 
 
 class ApiFilterSet(filters.FilterSet):
-    """``external_ref`` and ``updated_since`` on every list (the ERP sync filters)."""
+    """``external_ref`` and ``updated_since`` on every list (the ERP sync filters).
+
+    A filter given without a value (``updated_since=``) is a 400 naming it: django-filter
+    would drop it silently, and a client that sent an empty instant by mistake would get
+    every row instead of the changes it asked for."""
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name not in self.data:
+                continue
+            values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+            if all(str(v).strip() == "" for v in values):
+                error = forms.ValidationError("Give a value, or leave the parameter out.", code="blank")
+                self.form.add_error(name, error)
+                valid = False
+        return valid
 
     external_ref = filters.CharFilter(help_text="The ERP's key (exact).")
     updated_since = InstantFilter(

@@ -73,6 +73,8 @@ def idempotency_claim(request) -> IdempotencyRecord | None:
         if record.response_status:
             response = Response(record.response_body, status=record.response_status)
             response["Idempotent-Replayed"] = "true"
+            if record.response_etag:
+                response["ETag"] = record.response_etag
             raise Replay(response)
         if timezone.now() - record.created_at > STALE_CLAIM:
             IdempotencyRecord.objects.filter(pk=record.pk, response_status=0).delete()
@@ -85,7 +87,9 @@ def idempotency_finish(record: IdempotencyRecord, response: Response) -> None:
     """Keep a successful answer for repeats; drop the claim otherwise."""
     if 200 <= response.status_code < 300 and response.data is not None:
         body = json.loads(JSONRenderer().render(response.data))
-        IdempotencyRecord.objects.filter(pk=record.pk).update(response_status=response.status_code, response_body=body)
+        IdempotencyRecord.objects.filter(pk=record.pk).update(
+            response_status=response.status_code, response_body=body, response_etag=response.get("ETag", "")
+        )
     else:
         IdempotencyRecord.objects.filter(pk=record.pk).delete()
 

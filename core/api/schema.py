@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
@@ -93,3 +94,38 @@ def crud_schema(name: str, output, input_=None, *, by_ref: bool = False, destroy
             responses={200: output, 201: output, **errors(*WRITE)},
         )
     return views
+
+
+_ETAG = OpenApiParameter(
+    "ETag", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],
+    description="The version of the record in this answer: send it back in `If-Match`.",
+)
+_REPLAYED = OpenApiParameter(
+    "Idempotent-Replayed", OpenApiTypes.STR, OpenApiParameter.HEADER, response=[200, 201],
+    description="`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.",
+)
+_RETRY_AFTER = OpenApiParameter(
+    "Retry-After", OpenApiTypes.INT, OpenApiParameter.HEADER, response=[429],
+    description="Seconds until the key's request budget allows another request.",
+)
+_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The record's id.")
+
+
+class ApiAutoSchema(AutoSchema):
+    """drf-spectacular's schema plus what every resource shares: ids in paths are integers
+    (the lookup accepts any segment so that a bad id is a JSON 404, which would otherwise type
+    them as strings), and the response headers ``ETag``, ``Idempotent-Replayed`` and
+    ``Retry-After`` are declared where they are sent."""
+
+    def get_override_parameters(self):
+        params = list(super().get_override_parameters())
+        if "{id}" in self.path:
+            params.append(_ID)
+        method = self.method.upper()
+        single = "{" in self.path or method in ("POST", "PUT", "PATCH")
+        if single and not self._is_list_view() and method != "DELETE":
+            params.append(_ETAG)
+        if method == "POST":
+            params.append(_REPLAYED)
+        params.append(_RETRY_AFTER)
+        return params

@@ -24,7 +24,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
@@ -46,6 +46,12 @@ def etag_of(data) -> str:
     a balance, a computed clock field) changes it, which a timestamp alone would miss."""
     body = json.dumps(data, cls=JSONEncoder, sort_keys=True, separators=(",", ":"))
     return '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+
+
+def if_match_check_form(header: str) -> None:
+    """An If-Match without any entity tag is malformed (RFC 9110 13.1.1): 400, not 412."""
+    if not _tags(header):
+        raise ValidationError({"If-Match": ["Give the ETag you read (or *), not an empty header."]})
 
 
 def _tags(header: str) -> set[str]:
@@ -124,6 +130,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         header = self.request.headers.get("If-Match")
         if header is None:
             return
+        if_match_check_form(header)
         if header.strip() == "*":
             return
         if etag_of(self.get_serializer(instance).data).strip() not in _tags(header):
@@ -203,6 +210,8 @@ class ByRefMixin:
         model = self.get_queryset().model
         with transaction.atomic():
             existing = model._default_manager.select_for_update().filter(external_ref=external_ref).first()
+            if "If-Match" in request.headers:
+                if_match_check_form(request.headers["If-Match"])
             if existing is None:
                 if request.headers.get("If-Match", "*").strip() != "*":
                     raise PreconditionFailed("If-Match names a version, but no record has this external_ref.")

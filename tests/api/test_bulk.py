@@ -167,15 +167,15 @@ def test_the_query_count_does_not_grow_with_the_rows(erp, supplier, two_item_lic
         assert r.status_code == 200, r.json()
         counts.append(len(ctx.captured_queries))
     if connection.vendor == "postgresql":
-        assert counts[0] == counts[1] <= 20, counts
+        assert counts[0] == counts[1] <= 22, counts  # 20 and two throttles' counts (without Redis)
     else:
         # SQLite caps bind parameters at 999 a statement, so Django splits big INSERTs: a few
         # more statements, still nowhere near one per row.
-        assert counts[0] <= 20 and counts[1] <= counts[0] + 12, counts
+        assert counts[0] <= 22 and counts[1] <= counts[0] + 12, counts
     # And updating 200 rows costs no more.
     with CaptureQueriesContext(connection) as ctx:
         erp.post("/api/v1/shipments/bulk/", rows(supplier, 200, licence=two_item_licence, qty="2", prefix="B"))
-    assert len(ctx.captured_queries) <= 30
+    assert len(ctx.captured_queries) <= 32
 
 
 def test_purchase_orders_bulk_upserts_and_refuses_bad_rows(erp, supplier, dy):

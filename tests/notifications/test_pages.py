@@ -144,7 +144,7 @@ def test_webhooks_page_is_for_admins_and_shows_the_secret_once(client, complianc
 def test_alerts_api_lists_with_filters_and_page_number_pagination(client, viewer, admin_user, alerted,
                                                                   django_assert_max_num_queries):
     client.force_login(viewer)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):  # 6 and the throttle's count (in the database without Redis)
         body = client.get("/api/v1/alerts/").json()
     assert body["count"] == 2 and set(body) >= {"count", "next", "previous", "results"}
     assert set(body["results"][0]) >= {"id", "kind", "subject_type", "subject_id", "threshold", "due_on",
