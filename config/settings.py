@@ -295,6 +295,15 @@ ALERT_LEAD_TIMES = {
 }
 # licence_low_balance: a line's balance under this share of its approved quantity.
 ALERT_LOW_BALANCE_SHARE = env.float("ALERT_LOW_BALANCE_SHARE", default=0.10)
+# licence_low_balance and shipment_after_expiry are checked incrementally: only licences and
+# shipments written since the previous completed scan (their indexed updated_at). A row is
+# stamped when its transaction writes it but seen only once that commits, so each scan looks
+# back this much further than the previous scan's start: it must exceed the longest write
+# transaction (a 10,000-row bulk upsert takes seconds) plus any clock skew between machines.
+ALERT_SCAN_OVERLAP_SECONDS = env.int("ALERT_SCAN_OVERLAP_SECONDS", default=900)
+# More changed rows than this since the previous scan (a large import, the first scan): the
+# incremental checks look at every row instead, with one grouped aggregate.
+ALERT_SCAN_INCREMENTAL_MAX = env.int("ALERT_SCAN_INCREMENTAL_MAX", default=5000)
 # decision_overdue repeats at most this often while an application stays overdue.
 ALERT_OVERDUE_REMINDER_DAYS = env.int("ALERT_OVERDUE_REMINDER_DAYS", default=7)
 # Daily digest: local hour and time zone for users who chose none.
