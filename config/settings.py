@@ -280,6 +280,9 @@ SPECTACULAR_SETTINGS = {
 # Bulk upserts (POST shipments/bulk/, purchase-orders/bulk/) take at most this many rows.
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=10_000)
 
+# The dashboard's delay charts are cached this long at most (dropped on every status change).
+DELAY_STATS_CACHE_SECONDS = env.int("DELAY_STATS_CACHE_SECONDS", default=600)
+
 # --- Notifications (docs/architecture.md#alerts) ------------------------------------------------------------
 ALERT_SCAN_MINUTES = env.int("ALERT_SCAN_MINUTES", default=15)
 # Lead times per kind (docs/architecture.md#alerts); each user may override them in "My notifications".

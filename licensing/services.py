@@ -19,7 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from core.errors import ConflictError, DomainError, field_error
 from core.services import lines_create, save_validated
 
-from . import clock
+from . import analytics, clock
 from .models import (
     ApplicationEvent,
     ApplicationLine,
@@ -99,6 +99,7 @@ def applications_refresh_clocks(
             LicenceApplication.objects.bulk_update(changed, CLOCK_COLUMNS)
             n += len(batch)
             batch = list(queryset.filter(pk__gt=batch[-1].pk)[:500]) if len(batch) == 500 else []
+        transaction.on_commit(analytics.delay_stats_invalidate)  # working days to decision may have moved
     return n
 
 
@@ -247,6 +248,7 @@ def application_transition(
     transaction.on_commit(
         lambda: application_status_changed.send(sender=LicenceApplication, application=application, event=event)
     )
+    transaction.on_commit(analytics.delay_stats_invalidate)  # a decision (or a new pending one) changes them
     return application
 
 
