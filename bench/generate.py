@@ -104,14 +104,22 @@ def generate(
         accepted = f"{today} - (i % 20)"
         decided = "NULL"
         due = f"{today} + 30 + (i % 30)"
+        decided_wd = "NULL"
+        submitted = f"{today} - 230 + (i % 150)"
     else:
         status = (
             "(ARRAY['draft','documents_pending','submitted','accepted','supplement_requested',"
             "'approved','rejected','withdrawn'])[1 + i % 8]"
         )
-        accepted = f"CASE WHEN i % 8 >= 3 AND i % 8 <> 7 THEN {today} - 200 + (i % 150) END"
-        decided = f"CASE WHEN i % 8 IN (5, 6) THEN {today} - 120 + (i % 100) END"
-        due = f"CASE WHEN i % 8 IN (3, 4) THEN {today} - 20 + (i % 60) END"
+        # Decided files were decided 20 to 119 days after acceptance, with the due date (45
+        # working days, about 63 calendar days) and the working days to decision stored, as the
+        # services store them.
+        accepted = f"CASE WHEN i % 8 >= 3 AND i % 8 <> 7 THEN {today} - 250 + (i % 120) END"
+        decided = f"CASE WHEN i % 8 IN (5, 6) THEN {today} - 250 + (i % 120) + 20 + (i % 100) END"
+        due = (f"CASE WHEN i % 8 IN (3, 4) THEN {today} - 20 + (i % 60) "
+               f"WHEN i % 8 IN (5, 6) THEN {today} - 250 + (i % 120) + 63 END")
+        decided_wd = "CASE WHEN i % 8 IN (5, 6) THEN ((20 + (i % 100)) * 5) / 7 END"
+        submitted = f"{today} - 255 + (i % 120)"
     insert_series(
         LicenceApplication,
         applications,
@@ -123,10 +131,11 @@ def generate(
             "destination_country": "'DE'",
             "kind": "'single'",
             "status": status,
-            "submitted_on": f"{today} - 230 + (i % 150)",
+            "submitted_on": submitted,
             "accepted_on": accepted,
             "decided_on": decided,
             "decision_due": due,
+            "decision_working_days": decided_wd,
             "created_at": f"{WRITTEN} - make_interval(secs => i)",
             "updated_at": f"{WRITTEN} - make_interval(secs => i)",
         },
