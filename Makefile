@@ -32,7 +32,7 @@ format: $(VENV)/.dev
 
 ## bench: the benchmarks of docs/benchmarks.md (not part of the suite)
 bench: $(VENV)/.dev
-	PY=$(PY) bench/run
+	PY=$(PY) bench/run --write-doc $(ARGS)
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

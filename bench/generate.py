@@ -27,6 +27,10 @@ from shipments.models import Shipment, ShipmentLine
 from suppliers.models import Supplier
 
 TODAY = dt.date(2026, 11, 23)  # the benchmark's fixed "today" (time-machine in bench/run)
+# Every generated row was last written before the benchmark's "today": the scan's incremental
+# checks (rows changed since the previous scan) then see an old data set with nothing new, as
+# in production, instead of a million rows stamped with the wall clock of the generation.
+WRITTEN = f"(TIMESTAMPTZ '{TODAY} 00:00:00+00' - interval '2 days')"
 
 
 def _neutral(field: models.Field) -> str:
@@ -37,7 +41,7 @@ def _neutral(field: models.Field) -> str:
     if isinstance(field, models.JSONField):
         return "'[]'::jsonb"
     if isinstance(field, models.DateTimeField):
-        return "now()"
+        return WRITTEN
     if isinstance(field, (models.CharField, models.TextField)):
         return "''"
     if isinstance(field, (models.IntegerField, models.DecimalField)):
@@ -100,14 +104,22 @@ def generate(
         accepted = f"{today} - (i % 20)"
         decided = "NULL"
         due = f"{today} + 30 + (i % 30)"
+        decided_wd = "NULL"
+        submitted = f"{today} - 230 + (i % 150)"
     else:
         status = (
             "(ARRAY['draft','documents_pending','submitted','accepted','supplement_requested',"
             "'approved','rejected','withdrawn'])[1 + i % 8]"
         )
-        accepted = f"CASE WHEN i % 8 >= 3 AND i % 8 <> 7 THEN {today} - 200 + (i % 150) END"
-        decided = f"CASE WHEN i % 8 IN (5, 6) THEN {today} - 120 + (i % 100) END"
-        due = f"CASE WHEN i % 8 IN (3, 4) THEN {today} - 20 + (i % 60) END"
+        # Decided files were decided 20 to 119 days after acceptance, with the due date (45
+        # working days, about 63 calendar days) and the working days to decision stored, as the
+        # services store them.
+        accepted = f"CASE WHEN i % 8 >= 3 AND i % 8 <> 7 THEN {today} - 250 + (i % 120) END"
+        decided = f"CASE WHEN i % 8 IN (5, 6) THEN {today} - 250 + (i % 120) + 20 + (i % 100) END"
+        due = (f"CASE WHEN i % 8 IN (3, 4) THEN {today} - 20 + (i % 60) "
+               f"WHEN i % 8 IN (5, 6) THEN {today} - 250 + (i % 120) + 63 END")
+        decided_wd = "CASE WHEN i % 8 IN (5, 6) THEN ((20 + (i % 100)) * 5) / 7 END"
+        submitted = f"{today} - 255 + (i % 120)"
     insert_series(
         LicenceApplication,
         applications,
@@ -119,12 +131,13 @@ def generate(
             "destination_country": "'DE'",
             "kind": "'single'",
             "status": status,
-            "submitted_on": f"{today} - 230 + (i % 150)",
+            "submitted_on": submitted,
             "accepted_on": accepted,
             "decided_on": decided,
             "decision_due": due,
-            "created_at": "now() - make_interval(secs => i)",
-            "updated_at": "now() - make_interval(secs => i)",
+            "decision_working_days": decided_wd,
+            "created_at": f"{WRITTEN} - make_interval(secs => i)",
+            "updated_at": f"{WRITTEN} - make_interval(secs => i)",
         },
     )
     app_lo, app_hi = _ids(LicenceApplication)
@@ -149,8 +162,8 @@ def generate(
             "from_status": "'draft'",
             "to_status": "'submitted'",
             "on": f"{today} - 230 + (i % 150)",
-            "recorded_at": "now()",
-            "processed_at": "now()",
+            "recorded_at": WRITTEN,
+            "processed_at": WRITTEN,
         },
     )
     made = {"suppliers": suppliers, "applications": applications, "application_lines": n_lines, "events": applications}

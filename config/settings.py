@@ -305,6 +305,9 @@ API_SYNC_SETTLE_SECONDS = env.int("API_SYNC_SETTLE_SECONDS", default=60)
 # Bulk upserts (POST shipments/bulk/, purchase-orders/bulk/) take at most this many rows.
 API_BULK_MAX_ROWS = env.int("API_BULK_MAX_ROWS", default=10_000)
 
+# The dashboard's delay charts are cached this long at most (dropped on every status change).
+DELAY_STATS_CACHE_SECONDS = env.int("DELAY_STATS_CACHE_SECONDS", default=600)
+
 # --- Notifications (docs/architecture.md#alerts) ------------------------------------------------------------
 ALERT_SCAN_MINUTES = env.int("ALERT_SCAN_MINUTES", default=15)
 # Lead times per kind (docs/architecture.md#alerts); each user may override them in "My notifications".
@@ -322,6 +325,15 @@ ALERT_LEAD_TIMES = {
 ALERT_LOW_BALANCE_SHARE = env.float("ALERT_LOW_BALANCE_SHARE", default=0.10)
 # policy_event_impact is critical from this many open items touched (or any pending shipment).
 ALERT_POLICY_IMPACT_CRITICAL = env.int("ALERT_POLICY_IMPACT_CRITICAL", default=5)
+# licence_low_balance and shipment_after_expiry are checked incrementally: only licences and
+# shipments written since the previous completed scan (their indexed updated_at). A row is
+# stamped when its transaction writes it but seen only once that commits, so each scan looks
+# back this much further than the previous scan's start: it must exceed the longest write
+# transaction (a 10,000-row bulk upsert takes seconds) plus any clock skew between machines.
+ALERT_SCAN_OVERLAP_SECONDS = env.int("ALERT_SCAN_OVERLAP_SECONDS", default=900)
+# More changed rows than this since the previous scan (a large import, the first scan): the
+# incremental checks look at every row instead, with one grouped aggregate.
+ALERT_SCAN_INCREMENTAL_MAX = env.int("ALERT_SCAN_INCREMENTAL_MAX", default=5000)
 # decision_overdue repeats at most this often while an application stays overdue.
 ALERT_OVERDUE_REMINDER_DAYS = env.int("ALERT_OVERDUE_REMINDER_DAYS", default=7)
 # Daily digest: local hour and time zone for users who chose none.

@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import io
+import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpResponse, StreamingHttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, StreamingHttpResponse
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -106,34 +108,50 @@ def export_csv(rows: Iterable[Any], columns: Sequence[Column], filename: str) ->
 
 def export_xlsx(
     rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export"
-) -> HttpResponse:
-    """One sheet with a bold, frozen header row and an autofilter."""
+) -> FileResponse:
+    """One sheet with a bold, frozen header row and an autofilter, streamed."""
     return export_xlsx_sheets([(title, rows, columns)], filename)
 
 
-def export_xlsx_sheets(sheets: Sequence[tuple[str, Iterable[Any], Sequence[Column]]], filename: str) -> HttpResponse:
-    """Several sheets (title, rows, columns), each like ``export_xlsx``'s."""
-    wb = Workbook(write_only=False)
-    wb.remove(wb.active)
+def export_xlsx_sheets(sheets: Sequence[tuple[str, Iterable[Any], Sequence[Column]]], filename: str) -> FileResponse:
+    """Several sheets (title, rows, columns), each with a bold, frozen header and an autofilter.
+
+    openpyxl's write-only mode writes each row out as it comes (memory does not grow with the
+    rows), into a temporary file that the response then streams and that is gone once the
+    response is closed: 100,000 shipments stay far under the web process's 300 MB
+    (docs/benchmarks.md). ``rows`` should be an iterator (``QuerySet.iterator``), not a list.
+    Every value goes through ``_xlsx_cell``, so no stored string can break the file."""
+    wb = Workbook(write_only=True)
     for title, rows, columns in sheets:
         ws = wb.create_sheet(clean_text(title).translate({ord(c): " " for c in "[]:*?/\\"})[:31] or "Export")
-        ws.append([c.header for c in columns])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for row in rows:
-            ws.append([_xlsx_cell(c.value(row)) for c in columns])
         for i, column in enumerate(columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
         ws.freeze_panes = "A2"
-        ws.auto_filter.ref = ws.dimensions
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
+        header = []
+        for c in columns:
+            cell = WriteOnlyCell(ws, value=c.header)
+            cell.font = Font(bold=True)
+            header.append(cell)
+        ws.append(header)
+        n = 1
+        for row in _streamed(rows):
+            ws.append([_xlsx_cell(c.value(row)) for c in columns])
+            n += 1
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n}"
+    out = tempfile.TemporaryFile()
+    wb.save(out)
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_TYPE)
+
+
+def _streamed(rows: Iterable[Any]) -> Iterable[Any]:
+    """A queryset read in chunks of 2,000 (prefetches included) instead of all at once."""
+    if isinstance(rows, QuerySet):
+        return rows.iterator(chunk_size=2000)
+    return rows
 
 
 def export_response(fmt: str, rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export"):
     if fmt == "xlsx":
-        return export_xlsx(rows, columns, filename, title=title)
-    return export_csv(rows, columns, filename)
+        return export_xlsx(_streamed(rows), columns, filename, title=title)
+    return export_csv(_streamed(rows), columns, filename)

@@ -37,11 +37,13 @@ from __future__ import annotations
 import datetime as dt
 import math
 import operator
+import uuid
 from collections.abc import Sequence
 from functools import reduce
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, FloatField, IntegerField, OuterRef, Q, QuerySet, Value
 from django.db.models.aggregates import Aggregate
 from django.db.models.expressions import Func
@@ -227,6 +229,35 @@ def _label(group_by: str, key: Any, label: Any) -> tuple[Any, str]:
     if group_by == "element":
         return key, key
     return key, label or str(key)
+
+
+# The whole history's figures (the dashboard's charts) are cached: two percentile aggregates
+# over every decided application were most of the dashboard's time (docs/benchmarks.md). The
+# cache is dropped when a decision is recorded (``licensing.services.application_transition``,
+# the one door for status changes, on commit) and when stored clocks are recomputed (a calendar
+# change); DELAY_STATS_CACHE_SECONDS bounds anything else (a supplier renamed, or a per-process
+# cache when no Redis is configured).
+_CACHE_VERSION_KEY = "licensing:delay-stats:version"
+
+
+def delay_stats_cached(*, group_by: str) -> list[dict[str, Any]]:
+    """``delay_stats`` of every application, from the cache when a decision has not changed it."""
+    version = cache.get(_CACHE_VERSION_KEY)
+    if version is None:
+        version = uuid.uuid4().hex
+        cache.add(_CACHE_VERSION_KEY, version, timeout=None)
+        version = cache.get(_CACHE_VERSION_KEY, version)
+    key = f"licensing:delay-stats:{version}:{group_by}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = delay_stats(group_by=group_by)
+        cache.set(key, rows, timeout=settings.DELAY_STATS_CACHE_SECONDS)
+    return rows
+
+
+def delay_stats_invalidate() -> None:
+    """Every cached ``delay_stats_cached`` result is stale from now on (one cache write)."""
+    cache.set(_CACHE_VERSION_KEY, uuid.uuid4().hex, timeout=None)
 
 
 def delay_stats(applications: QuerySet[LicenceApplication] | None = None, *, group_by: str) -> list[dict[str, Any]]:

@@ -62,6 +62,42 @@ def application_clock(
     )
 
 
+# The stored columns the clock can be read from (kept true by the services on every input
+# change, by the calendar services on an override, and daily by the scan for open supplements).
+CLOCK_FROM_COLUMNS = (
+    "status", "kind", "accepted_on", "decided_on", "closed_on", "time_limit_exemption", "decision_due",
+    "decision_due_estimated", "decision_working_days",
+)
+
+
+def clock_from_columns(row, *, today: dt.date, cal: clock.WorkingCalendar) -> clock.Clock | None:
+    """The clock of an application from its stored columns (``row``: a mapping with the
+    ``CLOCK_FROM_COLUMNS``), without its timeline; None where the columns cannot tell and the
+    timeline is needed (``application_clock``): an open supplement period (the stored due
+    date moves out daily), a decision past the due date whose elapsed days may exclude a later
+    supplement period, a file withdrawn after acceptance. Equal to ``application_clock``
+    wherever it answers (tests/api/test_list_from_rows.py compares them)."""
+    exemption = row["time_limit_exemption"]
+    if exemption:
+        return clock.Clock(None, None, None, False, False, exempt_reason=TimeLimitExemption(exemption).label)
+    if row["accepted_on"] is None:
+        return clock.NO_CLOCK
+    due, review = row["decision_due"], clock.review_period(row["kind"])
+    if due is None or row["status"] == S.SUPPLEMENT_REQUESTED:
+        return None
+    if row["decided_on"] is not None or row["closed_on"] is not None:
+        elapsed = row["decision_working_days"] if row["decided_on"] is not None else None
+        if elapsed is None:
+            return None
+        return clock.Clock(due, elapsed, review - elapsed, False, row["decision_due_estimated"])
+    if today > due:
+        return None
+    # Undecided, due today or later: every supplement period has ended (steps are never in
+    # the future), so the days left are exactly the working days after today up to the due date.
+    remaining = cal.working_days_between(today, due)
+    return clock.Clock(due, review - remaining, remaining, False, row["decision_due_estimated"])
+
+
 def applications_for_display() -> QuerySet[LicenceApplication]:
     """Applications with what a list or a representation shows, in a constant number of queries."""
     return LicenceApplication.objects.select_related("supplier", "purchase_order", "owner").prefetch_related(

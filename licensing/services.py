@@ -19,7 +19,7 @@ from simple_history.utils import bulk_update_with_history
 from core.errors import ConflictError, DomainError, field_error
 from core.services import lines_create, save_validated
 
-from . import clock
+from . import analytics, clock
 from .models import (
     ApplicationEvent,
     ApplicationLine,
@@ -77,25 +77,29 @@ def application_refresh_clock(application: LicenceApplication, *, cal: clock.Wor
         LicenceApplication.objects.filter(pk=application.pk).update(**{n: getattr(application, n) for n in changed})
 
 
-def applications_refresh_clocks(queryset: QuerySet[LicenceApplication] | None = None) -> int:
+def applications_refresh_clocks(
+    queryset: QuerySet[LicenceApplication] | None = None, *, cal: clock.WorkingCalendar | None = None
+) -> int:
     """Recompute stored clocks after a calendar override, a setting change, or daily for open
     supplement periods (their due date moves out one working day at a time). Returns how many
-    were recomputed. The calendar is loaded once, the rows and their events read 500 at a time
-    and the changed rows written with one ``bulk_update`` per 500, in one transaction: the
-    number of queries grows with the batches, not with the rows."""
+    were recomputed. The calendar is loaded once (or passed in), the rows and their events read
+    500 at a time in id order and the changed rows written with one ``bulk_update`` per 500, in
+    one transaction: the number of queries grows with the batches, not with the rows, and none
+    matching costs one query (no transaction is opened for nothing)."""
     queryset = queryset if queryset is not None else LicenceApplication.objects.filter(accepted_on__isnull=False)
-    cal = clock.calendar()
+    queryset = queryset.order_by("pk").prefetch_related("events")
+    batch = list(queryset[:500])
+    if not batch:
+        return 0
+    cal = cal or clock.calendar()
     n = 0
-    changed: list[LicenceApplication] = []
     with transaction.atomic():
-        for application in queryset.order_by("pk").prefetch_related("events").iterator(chunk_size=500):
-            if _set_clock(application, cal=cal):
-                changed.append(application)
-            n += 1
-            if len(changed) >= 500:
-                LicenceApplication.objects.bulk_update(changed, CLOCK_COLUMNS)
-                changed = []
-        LicenceApplication.objects.bulk_update(changed, CLOCK_COLUMNS)
+        while batch:
+            changed = [application for application in batch if _set_clock(application, cal=cal)]
+            LicenceApplication.objects.bulk_update(changed, CLOCK_COLUMNS)
+            n += len(batch)
+            batch = list(queryset.filter(pk__gt=batch[-1].pk)[:500]) if len(batch) == 500 else []
+        transaction.on_commit(analytics.delay_stats_invalidate)  # working days to decision may have moved
     return n
 
 
@@ -250,6 +254,7 @@ def application_transition(
     transaction.on_commit(
         lambda: application_status_changed.send(sender=LicenceApplication, application=application, event=event)
     )
+    transaction.on_commit(analytics.delay_stats_invalidate)  # a decision (or a new pending one) changes them
     return application
 
 
@@ -349,8 +354,11 @@ def licences_set_status(
     a ``LicenceEvent`` in the caller's transaction. A constant number of queries for any number
     of licences. Returns the ids that changed."""
     user = actor if getattr(actor, "is_authenticated", False) else None
+    licence_ids = set(licence_ids) - {None}
+    if not licence_ids:
+        return []
     with transaction.atomic():
-        qs = Licence.objects.select_for_update().filter(pk__in=set(licence_ids) - {None}).exclude(status=status)
+        qs = Licence.objects.select_for_update().filter(pk__in=licence_ids).exclude(status=status)
         if only_from is not None:
             qs = qs.filter(status__in=list(only_from))
         changing = list(qs.order_by("pk"))

@@ -222,3 +222,18 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_key} -> {self.endpoint_id} ({self.status})"
+
+
+class ScanWatermark(models.Model):
+    """How far a scan's incremental checks have looked (licence_low_balance and
+    shipment_after_expiry): the start of the last scan that completed them, written in the
+    same transaction as that scan's alerts, so an interrupted scan leaves it where it was and
+    the next one looks at the same changes again. ``params`` holds what the checks depended
+    on (the low-balance share): when it differs, the next scan checks every row."""
+
+    name = models.CharField(max_length=50, unique=True)
+    scanned_at = models.DateTimeField()
+    params = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.scanned_at:%Y-%m-%d %H:%M:%S}"

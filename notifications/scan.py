@@ -25,14 +25,16 @@ from licensing.models.applications import OPEN_STATUSES, LicenceApplication
 from licensing.selectors import clock_running_applications, overdue_applications
 from shipments.models import PENDING_STATUSES, Shipment
 from shipments.selectors import (
+    Changes,
     licence_lines_low_balance,
+    licences_and_shipments_changed_since,
     purchase_orders_at_risk,
     shipments_after_expiry,
     shipments_held,
     shipments_late,
 )
 
-from .models import Alert, Kind, Severity, SubjectType
+from .models import Alert, Kind, ScanWatermark, Severity, SubjectType
 
 K = Kind
 T = SubjectType
@@ -48,6 +50,9 @@ class ScanContext:
     # Per kind: the settings' lead times united with every user's own, so each user's
     # threshold exists as an alert (deliveries then go to the users who asked for it).
     leads: dict[str, list[int]] = field(default_factory=dict)
+    # For the incremental kinds (licence_low_balance, shipment_after_expiry): the licences and
+    # shipments written since the previous completed scan; None checks every row.
+    changes: Changes | None = None
 
     def alert(self, **kw) -> Alert:
         return Alert(alerted_on=self.today, batch=self.batch, **kw)
@@ -236,9 +241,14 @@ def licence_expiring(ctx: ScanContext) -> list[Alert]:
 
 
 def licence_low_balance(ctx: ScanContext) -> list[Alert]:
+    """Incremental: a balance only falls when a shipment on the licence is written (or the
+    licence itself, e.g. active again), so only those licences are checked (``ctx.changes``)."""
+    if ctx.changes is not None and not ctx.changes:
+        return []
     share = Decimal(str(settings.ALERT_LOW_BALANCE_SHARE))
     pct = f"{share * 100:g}%"
-    qs = licence_lines_low_balance(share).filter(
+    licence_ids = None if ctx.changes is None else ctx.changes.licences | ctx.changes.shipment_licences
+    qs = licence_lines_low_balance(share, licence_ids=licence_ids).filter(
         _not_alerted(K.LICENCE_LOW_BALANCE, T.LICENCE_LINE, lead=None, threshold=pct)
     )
     out = []
@@ -253,7 +263,15 @@ def licence_low_balance(ctx: ScanContext) -> list[Alert]:
 
 
 def shipment_after_expiry(ctx: ScanContext) -> list[Alert]:
-    qs = shipments_after_expiry().filter(
+    """Incremental: only shipments written since the previous scan and the shipments of
+    licences written since (a shortened validity), per ``ctx.changes``."""
+    if ctx.changes is None:
+        qs = shipments_after_expiry()
+    elif not ctx.changes:
+        return []
+    else:
+        qs = shipments_after_expiry(shipment_ids=ctx.changes.shipments, licence_ids=ctx.changes.licences)
+    qs = qs.filter(
         _not_alerted(K.SHIPMENT_AFTER_EXPIRY, T.SHIPMENT, lead=None, due="planned_ship_date")
     )
     out = []
@@ -446,6 +464,28 @@ SELECTORS = (
 )
 
 
+# --- The watermark of the incremental kinds ---------------------------------------------------
+
+WATERMARK = "deadline_scan"
+
+
+def watermark_params() -> dict:
+    """What the incremental checks depend on besides the rows: a change means a full check."""
+    return {"low_balance_share": str(settings.ALERT_LOW_BALANCE_SHARE)}
+
+
+def changes_since_last_scan() -> Changes | None:
+    """The licences and shipments written since the previous completed scan started, less
+    ``ALERT_SCAN_OVERLAP_SECONDS`` (a row stamped before that start may commit after it); None
+    (check every row) on the first scan, after a settings change, or when more than
+    ``ALERT_SCAN_INCREMENTAL_MAX`` rows changed. Two index range scans when nothing did."""
+    mark = ScanWatermark.objects.filter(name=WATERMARK).values_list("scanned_at", "params").first()
+    if mark is None or mark[1] != watermark_params():
+        return None
+    since = mark[0] - dt.timedelta(seconds=settings.ALERT_SCAN_OVERLAP_SECONDS)
+    return licences_and_shipments_changed_since(since, limit=settings.ALERT_SCAN_INCREMENTAL_MAX)
+
+
 def select_all(ctx: ScanContext) -> list[Alert]:
     alerts: list[Alert] = []
     for selector in SELECTORS:
@@ -453,4 +493,7 @@ def select_all(ctx: ScanContext) -> list[Alert]:
     return alerts
 
 
-__all__ = ["SELECTORS", "ScanContext", "policy_affected", "select_all", "url_for"]
+__all__ = [
+    "SELECTORS", "WATERMARK", "ScanContext", "changes_since_last_scan", "policy_affected", "select_all", "url_for",
+    "watermark_params",
+]

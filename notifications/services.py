@@ -37,6 +37,7 @@ from .models import (
     Kind,
     Mode,
     Preference,
+    ScanWatermark,
     Severity,
     SubjectType,
     WebhookDelivery,
@@ -184,17 +185,19 @@ def _lead_union(people: list[Recipient]) -> dict[str, list[int]]:
     return {kind: sorted(values) for kind, values in leads.items()}
 
 
-def scan_maintenance(today: dt.date) -> None:
+def scan_maintenance(today: dt.date, *, cal: clock.WorkingCalendar | None = None) -> None:
     """Keep the stored deadline columns true before selecting on them.
 
     A supplement period still open moves its application's due date out each working day,
     expired licences must stop counting as active, and held shipments' windows follow
     calendar overrides."""
+    cal = cal or clock.calendar()
     licensing_services.applications_refresh_clocks(
-        LicenceApplication.objects.filter(status=ApplicationStatus.SUPPLEMENT_REQUESTED, accepted_on__isnull=False)
+        LicenceApplication.objects.filter(status=ApplicationStatus.SUPPLEMENT_REQUESTED, accepted_on__isnull=False),
+        cal=cal,
     )
     licensing_services.licences_expire(today)
-    shipment_services.shipments_refresh_customs_due()
+    shipment_services.shipments_refresh_customs_due(cal=cal)
 
 
 def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadlines: bool = True) -> ScanResult:
@@ -202,40 +205,72 @@ def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadline
 
     Safe to run twice or in two processes at once: alerts and deliveries have unique keys
     and are inserted with ON CONFLICT DO NOTHING; outbox events are claimed with a
-    conditional UPDATE. Everything is one transaction: a crash leaves no half-made alert.
+    conditional UPDATE. Every write is one transaction: a crash leaves no half-made alert,
+    and the watermark of the incremental kinds moves in it, so an interrupted scan's changes
+    are looked at again by the next. The selectors only read (each statement sees what is
+    committed, in a transaction or not), so a scan with nothing new opens no transaction and
+    costs a constant, small number of queries (docs/benchmarks.md).
     Returns what it created; the caller queues the sending after commit. ``deadlines=False``
     handles the outbox (timeline rows, new licences) only, for the early wake-up.
     """
     today = today or clock.today()
+    started = timezone.now()  # the watermark: changes written from here on are the next scan's
+    cal = clock.calendar()
     if maintenance:
-        scan_maintenance(today)
+        scan_maintenance(today, cal=cal)
     people = recipients()
-    ctx = scan.ScanContext(today=today, cal=clock.calendar(), batch=uuid.uuid4(), leads=_lead_union(people))
+    ctx = scan.ScanContext(today=today, cal=cal, batch=uuid.uuid4(), leads=_lead_union(people))
     result = ScanResult()
-    with transaction.atomic():
-        alerts, status_events = _outbox_alerts(ctx)
-        result.events = len(status_events)
+    pending = _outbox_pending()
+    deadline_alerts: list[Alert] = []
+    if deadlines:
+        ctx.changes = scan.changes_since_last_scan()
+        deadline_alerts = scan.select_all(ctx)
+    if not pending and not deadline_alerts:
         if deadlines:
-            alerts.extend(scan.select_all(ctx))
+            _watermark_save(started)
+        return result
+    with transaction.atomic():
+        alerts, status_events = _outbox_alerts(ctx, pending)
+        result.events = len(status_events)
+        alerts.extend(deadline_alerts)
         Alert.objects.bulk_create(alerts, batch_size=1000, ignore_conflicts=True)
-        created = list(Alert.objects.filter(batch=ctx.batch).order_by("id"))
+        created = list(Alert.objects.filter(batch=ctx.batch).order_by("id")) if alerts else []
         result.alerts = len(created)
         result.deliveries = _fan_out(created, people)
         result.webhook_deliveries = _webhook_deliveries(created, status_events)
+        if deadlines:
+            _watermark_save(started)
     return result
 
 
-def _outbox_alerts(ctx: scan.ScanContext) -> tuple[list[Alert], list[ApplicationEvent]]:
-    """Claim unprocessed timeline rows (conditional UPDATE) and turn them into alerts.
+def _watermark_save(started: dt.datetime) -> None:
+    """The incremental kinds have looked at everything written before ``started``: one UPDATE
+    (no transaction of its own); the very first scan inserts the row (an upsert, so two first
+    scans at once do not collide)."""
+    params = scan.watermark_params()
+    if not ScanWatermark.objects.filter(name=scan.WATERMARK).update(scanned_at=started, params=params):
+        ScanWatermark.objects.bulk_create(
+            [ScanWatermark(name=scan.WATERMARK, scanned_at=started, params=params)],
+            update_conflicts=True, unique_fields=["name"], update_fields=["scanned_at", "params"],
+        )
 
-    The claim stamps ``processed_at`` with this scan's own instant; reading back the rows
-    carrying it tells which ones *this* scan won. Inside the scan's transaction, so a crash
-    un-claims them."""
-    ids = list(
+
+def _outbox_pending() -> list[int]:
+    """Ids of unprocessed timeline rows, oldest first (at most OUTBOX_BATCH)."""
+    return list(
         ApplicationEvent.objects.filter(processed_at__isnull=True).order_by("id").values_list("id", flat=True)[
             :OUTBOX_BATCH
         ]
     )
+
+
+def _outbox_alerts(ctx: scan.ScanContext, ids: list[int]) -> tuple[list[Alert], list[ApplicationEvent]]:
+    """Claim these unprocessed timeline rows (conditional UPDATE) and turn them into alerts.
+
+    The claim stamps ``processed_at`` with this scan's own instant; reading back the rows
+    carrying it tells which ones *this* scan won. Inside the scan's transaction, so a crash
+    un-claims them."""
     if not ids:
         return [], []
     stamp = timezone.now() + dt.timedelta(microseconds=secrets.randbelow(1000))

@@ -258,13 +258,13 @@ def licence_change(*, licence: Licence, actor=None, revoked: bool | None = None,
     return licence
 
 
-def shipments_refresh_customs_due() -> int:
+def shipments_refresh_customs_due(*, cal: clock.WorkingCalendar | None = None) -> int:
     """Recompute the customs windows of held shipments (after a calendar override). Called on
     commit of a calendar change (``licensing.signals.calendar_changed``, connected in
     ``ShipmentsConfig.ready``) and by the periodic scan, which repairs a missed wake-up.
     The calendar is loaded once and the changes written in batches of 500, so the query
     count does not grow with the number of held shipments. Returns how many changed."""
-    cal = clock.calendar()
+    cal = cal or clock.calendar()
     held = Shipment.objects.filter(status=ShipmentStatus.HELD, held_on__isnull=False)
     changed = []
     for shipment in held.only("pk", "held_on", "customs_response_due").order_by("pk"):
@@ -272,8 +272,9 @@ def shipments_refresh_customs_due() -> int:
         if due != shipment.customs_response_due:
             shipment.customs_response_due = due
             changed.append(shipment)
-    with transaction.atomic():
-        Shipment.objects.bulk_update(changed, ["customs_response_due"], batch_size=500)
+    if changed:
+        with transaction.atomic():
+            Shipment.objects.bulk_update(changed, ["customs_response_due"], batch_size=500)
     return len(changed)
 
 

@@ -53,3 +53,10 @@ def requires_postgres(db):
             "needs PostgreSQL: the test database is SQLite (DATABASE_URL is not set to PostgreSQL; "
             "make test uses 127.0.0.1:5432 when it answers)"
         )
+
+
+@pytest.fixture(autouse=True)
+def _no_delay_stats_cache(settings):
+    """The dashboard's cached delay figures would outlive a test's rolled-back rows (and the
+    cache may be shared between test processes): off, except where a test turns it on."""
+    settings.DELAY_STATS_CACHE_SECONDS = 0

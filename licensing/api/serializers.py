@@ -3,8 +3,13 @@ serializers validate and hand plain data (items resolved from their codes) to th
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from decimal import Decimal
+from types import SimpleNamespace
 
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -23,7 +28,8 @@ from licensing.models import (
     TransportMode,
     Unit,
 )
-from licensing.selectors import application_clock
+from licensing.models.applications import TRANSITIONS
+from licensing.selectors import application_clock, clock_from_columns
 
 # Related models of other apps, resolved through the model (licensing imports no other app).
 _field = LicenceApplication._meta.get_field
@@ -140,7 +146,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
     same code the UI and the alerts use (docs/architecture.md#clock)."""
 
     lines = ApplicationLineSerializer(many=True, read_only=True)
-    events = ApplicationEventSerializer(many=True, read_only=True)
+    events = ApplicationEventSerializer(
+        many=True, read_only=True, help_text="The timeline: in the detail, and in lists with `expand=events`."
+    )
     decision_due = serializers.SerializerMethodField()
     decision_due_estimated = serializers.SerializerMethodField()
     working_days_elapsed = serializers.SerializerMethodField()
@@ -297,6 +305,118 @@ class ApplicationSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(choices=ApplicationStatus.choices)))
     def get_allowed_transitions(self, obj) -> list[str]:
         return list(obj.allowed_transitions)
+
+
+# --- The list, from rows ------------------------------------------------------------------------
+#
+# A list page is rendered from ``.values()`` rows, not model instances: 100 applications with
+# their lines and events made 2,400 instances, and their construction, with the day-by-day
+# clock walk of every row, was most of the list's time (docs/benchmarks.md). The clock comes from
+# the stored columns (``licensing.selectors.clock_from_columns``); only rows those cannot answer
+# for (an open supplement period, overdue, withdrawn after acceptance) have their supplement
+# steps read and the clock computed as the detail does. The timeline is in the detail, and in
+# lists only with ``expand=events``. tests/api/test_list_from_rows.py proves each row equal to
+# the detail representation.
+
+LIST_COLUMNS = (
+    "id", "reference", "external_ref", "supplier_id", "purchase_order_id", "contract_number", "end_user", "end_use",
+    "destination_country", "consignee", "transport_mode", "customs_port", "kind", "status", "submitted_on",
+    "accepted_on", "decided_on", "closed_on", "mofcom_number", "time_limit_exemption", "notes", "decision_due",
+    "decision_due_estimated", "decision_working_days", "predicted_decision_p50", "predicted_decision_p90",
+    "prediction_sample_size", "created_at", "updated_at",
+)
+EXPANDABLE = ("events",)
+_USERNAME = f"recorded_by__{get_user_model().USERNAME_FIELD}"
+_EVENT_COLUMNS = ("application_id", "id", "from_status", "to_status", "on", "note", "recorded_at", "api_client",
+                  _USERNAME)
+
+
+def _event_representation(e: dict) -> dict:
+    return {
+        "id": e["id"],
+        "from_status": e["from_status"],
+        "to_status": e["to_status"],
+        "on": _date(e["on"]),
+        "note": e["note"],
+        "recorded_at": _instant(e["recorded_at"]),
+        "recorded_by": f"api:{e['api_client']}" if e["api_client"] else (e[_USERNAME] or ""),
+    }
+
+
+def application_rows_representation(rows: list[dict], *, ctx: ClockContext, expand: Iterable[str] = ()) -> list[dict]:
+    """The list representation of ``rows`` (``.values(*LIST_COLUMNS)``): lines in one query,
+    events (``expand=events``) or only the supplement steps of the rows that need them in at
+    most one more, whatever the page size."""
+    ids = [row["id"] for row in rows]
+    if not ids:
+        return []
+    lines: dict[int, list[dict]] = defaultdict(list)
+    for app_id, code, quantity, unit, value, currency in (
+        ApplicationLine.objects.filter(application_id__in=ids)
+        .order_by("id")
+        .values_list("application_id", "item__code", "quantity", "unit", "value", "currency")
+    ):
+        lines[app_id].append({"item": code, "quantity": _decimal(quantity, 3), "unit": unit,
+                              "value": _decimal(value, 2), "currency": currency})
+    clocks = {row["id"]: clock_from_columns(row, today=ctx.today, cal=ctx.cal) for row in rows}
+    need = [pk for pk, c in clocks.items() if c is None]
+    events: dict[int, list[dict]] = defaultdict(list)
+    with_events = "events" in expand
+    if with_events or need:
+        qs = ApplicationEvent.objects.filter(application_id__in=ids if with_events else need)
+        if not with_events:
+            qs = qs.filter(Q(to_status=ApplicationStatus.SUPPLEMENT_REQUESTED)
+                           | Q(from_status=ApplicationStatus.SUPPLEMENT_REQUESTED))
+        for event in qs.order_by("on", "id").values(*_EVENT_COLUMNS):
+            events[event["application_id"]].append(event)
+    by_id = {row["id"]: row for row in rows}
+    for pk in need:
+        timeline = [SimpleNamespace(**e) for e in events[pk]]
+        clocks[pk] = application_clock(SimpleNamespace(**by_id[pk]), today=ctx.today, cal=ctx.cal, events=timeline)
+    out = []
+    for row in rows:
+        c = clocks[row["id"]]
+        data = {
+            "id": row["id"],
+            "reference": row["reference"],
+            "external_ref": row["external_ref"],
+            "supplier": row["supplier_id"],
+            "purchase_order": row["purchase_order_id"],
+            "contract_number": row["contract_number"],
+            "end_user": row["end_user"],
+            "end_use": row["end_use"],
+            "destination_country": row["destination_country"],
+            "consignee": row["consignee"],
+            "transport_mode": row["transport_mode"],
+            "customs_port": row["customs_port"],
+            "kind": row["kind"],
+            "status": row["status"],
+            "submitted_on": _date(row["submitted_on"]),
+            "accepted_on": _date(row["accepted_on"]),
+            "decided_on": _date(row["decided_on"]),
+            "closed_on": _date(row["closed_on"]),
+            "mofcom_number": row["mofcom_number"],
+            "time_limit_exemption": row["time_limit_exemption"],
+            "notes": row["notes"],
+            "lines": lines[row["id"]],
+            "decision_due": _date(c.decision_due),
+            "decision_due_estimated": c.estimated,
+            "working_days_elapsed": c.working_days_elapsed,
+            "working_days_remaining": c.working_days_remaining,
+            "overdue": c.overdue,
+            "clock_paused": c.paused,
+            "exempt_reason": c.exempt_reason,
+            "predicted_decision_p50": _date(row["predicted_decision_p50"]),
+            "predicted_decision_p90": _date(row["predicted_decision_p90"]),
+            "prediction_sample_size": row["prediction_sample_size"],
+            "allowed_transitions": list(TRANSITIONS[row["status"]]),
+        }
+        if with_events:
+            data["events"] = [_event_representation(e) for e in events[row["id"]]]
+        data["created_at"] = _instant(row["created_at"])
+        data["updated_at"] = _instant(row["updated_at"])
+        out.append(data)
+    return out
 
 
 class LicenceLineInputSerializer(serializers.Serializer):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
 
 from core.api.authentication import actor_of, api_client_of
@@ -53,8 +53,21 @@ class ControlledItemViewSet(ListMixin, RetrieveMixin, ApiViewSet):
 APPLICATION_RESPONSES = {200: s.ApplicationSerializer}
 
 
+EXPAND = OpenApiParameter(
+    "expand",
+    str,
+    OpenApiParameter.QUERY,
+    description="`events`: include each application's timeline in the list (the detail always has it).",
+    enum=list(s.EXPANDABLE),
+)
+
+
 @extend_schema_view(
-    list=extend_schema(summary="List applications", responses={200: s.ApplicationSerializer, **errors(*READ)}),
+    list=extend_schema(
+        summary="List applications (the timeline with `expand=events`)",
+        parameters=[EXPAND],
+        responses={200: s.ApplicationSerializer, **errors(*READ)},
+    ),
     retrieve=extend_schema(
         summary="An application with its clock and timeline", responses={200: s.ApplicationSerializer, **errors(*READ)}
     ),
@@ -111,6 +124,19 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
         return LicenceApplication.objects.prefetch_related(
             Prefetch("lines", queryset=ApplicationLine.objects.select_related("item").order_by("id")),
             Prefetch("events", queryset=ApplicationEvent.objects.select_related("recorded_by").order_by("on", "id")),
+        )
+
+    def list(self, request, *args, **kwargs):
+        """A page from ``.values()`` rows (licensing.api.serializers.application_rows_representation):
+        the same representation as the detail, the timeline only with ``expand=events``."""
+        expand = [part for part in request.query_params.get("expand", "").split(",") if part]
+        if unknown := set(expand) - set(s.EXPANDABLE):
+            raise field_error("expand", f"Unknown: {', '.join(sorted(unknown))}. Choose from: events.", code="invalid")
+        queryset = self.filter_queryset(LicenceApplication.objects.all())
+        page = self.paginate_queryset(queryset.values(*s.LIST_COLUMNS))
+        context = self.get_serializer_context()
+        return self.get_paginated_response(
+            s.application_rows_representation(page, ctx=context["clock"], expand=expand)
         )
 
     def get_serializer_context(self):

@@ -5,8 +5,8 @@ from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
 from .policy import PolicyEvent
-from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
 from .reports import ReportStatus, SupplierReport
+from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
 
 __all__ = [
     "ApplicationDocumentKind",

@@ -14,7 +14,7 @@ from django.urls import reverse
 from core.permissions import role_required
 from core.roles import Role
 from licensing import clock
-from licensing.analytics import delay_stats
+from licensing.analytics import delay_stats_cached
 from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES, OPEN_STATUSES
 from licensing.selectors import due_between_q, overdue_q
@@ -81,9 +81,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for event in policy:
         event.ui_days_away = (event.date - today).days
     # Approval delays: the medians of the delay analytics (docs/analytics.md), the same figures as
-    # GET /api/v1/analytics/delays/ and the supplier scorecards.
+    # GET /api/v1/analytics/delays/ and the supplier scorecards, cached until the next decision.
     by_supplier = sorted(
-        delay_stats(group_by="supplier"), key=lambda r: r["working_days_median"] or 0, reverse=True
+        delay_stats_cached(group_by="supplier"), key=lambda r: r["working_days_median"] or 0, reverse=True
     )[:8]
     chart = [
         {
@@ -96,7 +96,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     by_month = [
         {"label": f"{dt.date.fromisoformat(r['key'] + '-01'):%b %Y} ({r['count']})", "value": r["working_days_median"]}
-        for r in delay_stats(group_by="month")
+        for r in delay_stats_cached(group_by="month")
         if r["working_days_median"] is not None
     ][-12:]
     return render(

@@ -19,7 +19,8 @@ LISTS = ["/applications/", "/licences/", "/shipments/", "/suppliers/", "/purchas
 
 
 def xlsx_rows(response) -> list[tuple]:
-    return list(openpyxl.load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    body = b"".join(response.streaming_content)  # streamed from a temporary file
+    return list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
 
 
 @pytest.mark.django_db
