@@ -54,7 +54,7 @@ def test_another_suppliers_ids_are_refused_on_every_portal_url(portal_scene, cli
     with_ids = [r for r in portal_routes() if "<int:pk>" in r]
     assert len(with_ids) == 2
     for url in urls_for(ours.token, theirs.app.pk):
-        if str(theirs.app.pk) not in url.split("/a/")[-1]:
+        if "/a/" not in url:
             continue  # the routes without an application id
         assert_refused(client.get(url), theirs.app.reference, theirs.supplier.name, theirs.po.number)
         if not url.endswith("/pack/"):
