@@ -282,6 +282,11 @@ def licence_validity_warnings(kind: str, valid_from: dt.date, valid_until: dt.da
     return []
 
 
+def _check_validity(valid_from: dt.date, valid_until: dt.date) -> None:
+    if valid_from and valid_until and valid_until < valid_from:
+        raise field_error("valid_until", "The licence cannot end before it starts.", code="invalid_range")
+
+
 @transaction.atomic
 def licence_create(
     *,
@@ -303,8 +308,7 @@ def licence_create(
             raise field_error("valid_until", "Give the last day the licence is valid.", code="required")
         valid_from = _parse_date(valid_from, "valid_from")
         valid_until = _parse_date(valid_until, "valid_until")
-        if valid_until < valid_from:
-            raise field_error("valid_until", "The licence cannot end before it starts.", code="invalid_range")
+        _check_validity(valid_from, valid_until)
         if application is not None and application.supplier_id != getattr(supplier, "pk", supplier):
             raise field_error(
                 "application", f"Application {application.reference} is filed by another supplier.",
@@ -354,6 +358,7 @@ def licence_update(*, licence: Licence, actor=None, **fields: Any) -> Licence:
     licence = Licence.objects.select_for_update().get(pk=licence.pk)
     for name, value in fields.items():
         setattr(licence, name, value)
+    _check_validity(licence.valid_from, licence.valid_until)
     save_validated(licence, actor=actor, reason="updated")
     licence.warnings = licence_validity_warnings(licence.kind, licence.valid_from, licence.valid_until)
     return licence

@@ -377,10 +377,14 @@ def _locked_balances(lic_ids: set[int]) -> tuple[dict[int, Licence], dict[int, d
     (SELECT ... FOR UPDATE, as the single-shipment service does), so a concurrent writer
     queues behind this transaction and then sees its rows."""
     list(LicenceLine.objects.select_for_update().filter(licence_id__in=lic_ids).values_list("pk", flat=True))
-    licences = {lic.pk: lic for lic in Licence.objects.filter(pk__in=lic_ids)}
+    licences: dict[int, Licence] = {}
     balances: dict[int, dict[int, drawdown.LineBalance]] = defaultdict(dict)
-    for line in licence_lines_with_drawdown(LicenceLine.objects.filter(licence_id__in=lic_ids)):
+    lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence_id__in=lic_ids)).select_related("licence")
+    for line in lines:
+        licences[line.licence_id] = line.licence
         balances[line.licence_id][line.item_id] = drawdown.LineBalance(line.unit, line.balance)
+    if missing := lic_ids - set(licences):  # a licence without lines (none is recorded so): no query otherwise
+        licences |= {lic.pk: lic for lic in Licence.objects.filter(pk__in=missing)}
     return licences, balances
 
 

@@ -295,12 +295,7 @@ class LicenceUpdateSerializer(ExternalRefInputMixin, serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
 
     def validate(self, attrs: dict) -> dict:
-        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
-        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"valid_until": "The licence cannot end before it starts."}, code="invalid_range"
-            )
+        # The validity range is licence_update's rule (one message for every door).
         if isinstance(self.initial_data, dict) and "lines" in self.initial_data:
             raise serializers.ValidationError(
                 {"lines": "A licence's lines cannot change after it is recorded."}, code="read_only"
