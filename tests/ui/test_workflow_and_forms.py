@@ -114,7 +114,7 @@ def test_applications_are_created_and_edited_with_lines(scene, procurement, clie
         "supplier": scene.suppliers["ganzhou"].pk,
         "kind": "single",
         "end_user": "Hokuriku Servo K.K.",
-        "destination_country": "jp",
+        "destination_country": "JP",
         "time_limit_exemption": "",
         **_lines(
             "lines",
