@@ -73,27 +73,25 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_table(data: bytes, filename: str) -> list[Row]:
-    """Rows of a CSV (UTF-8, with or without BOM; comma or semicolon) or the first XLSX sheet."""
-    if len(data) > MAX_BYTES:
-        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
-    name = filename.lower()
-    if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
-        try:
-            sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
-        except Exception as exc:  # openpyxl raises many types for a damaged file
-            raise ImportFileError("This is not a readable XLSX file.") from exc
-        table = [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    elif name.endswith(".csv") or name.endswith(".txt"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError("Save the CSV as UTF-8.") from exc
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") > first.count(",") else ","  # European Excel uses ";"
-        table = [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    else:
-        raise ImportFileError("Upload a .csv or .xlsx file.")
+def _xlsx_table(data: bytes) -> list[list[str]]:
+    try:
+        sheet = load_workbook(io.BytesIO(data), read_only=True, data_only=True).worksheets[0]
+    except Exception as exc:  # openpyxl raises many types for a damaged file
+        raise ImportFileError("This is not a readable XLSX file.") from exc
+    return [[_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def _csv_table(data: bytes) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("Save the CSV as UTF-8.") from exc
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","  # European Excel uses ";"
+    return [[c.strip() for c in r] for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _rows(table: list[list[str]]) -> list[Row]:
     if not table or not any(table[0]):
         raise ImportFileError("The file has no header row.")
     headers = [normalise_header(h) for h in table[0]]
@@ -105,6 +103,18 @@ def read_table(data: bytes, filename: str) -> list[Row]:
     if len(rows) > MAX_ROWS:
         raise ImportFileError(f"At most {MAX_ROWS} rows per file (this one has {len(rows)}).")
     return rows
+
+
+def read_table(data: bytes, filename: str) -> list[Row]:
+    """Rows of a CSV (UTF-8, with or without BOM; comma or semicolon) or the first XLSX sheet."""
+    if len(data) > MAX_BYTES:
+        raise ImportFileError(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
+    name = filename.lower()
+    if data[:4] == b"PK\x03\x04" or name.endswith(".xlsx"):
+        return _rows(_xlsx_table(data))
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return _rows(_csv_table(data))
+    raise ImportFileError("Upload a .csv or .xlsx file.")
 
 
 def missing_columns(rows: Sequence[Row], required: Iterable[str]) -> list[RowError]:

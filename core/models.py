@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .validators import validate_single_line
+
 
 class TimestampedModel(models.Model):
     """created_at/updated_at on every model an ERP syncs; updated_at serves ``updated_since``."""
@@ -17,7 +19,8 @@ class ExternalRefModel(TimestampedModel):
     """An ERP's own key for the row: unique when set, blank when the row was made here."""
 
     external_ref = models.CharField(
-        max_length=100, blank=True, default="", help_text="The ERP's key for this record; unique when set."
+        max_length=100, blank=True, default="", help_text="The ERP's key for this record; unique when set.",
+        validators=[validate_single_line],
     )
 
     class Meta:

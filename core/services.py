@@ -25,6 +25,21 @@ def save_validated(instance, *, actor=None, reason: str = "", update_fields: Seq
     instance.save(update_fields=update_fields)
 
 
+def field_errors(instance, *, only: Iterable[str] | None = None) -> dict[str, list[str]]:
+    """The model's field validators (lengths, codes, text, date range) on ``instance``, without a
+    query (relations are left to the caller): what ``full_clean`` would say of those fields. The
+    bulk path runs it per row so that it refuses with the same messages as the services."""
+    names = set(only) if only is not None else None
+    exclude = [
+        f.name for f in instance._meta.concrete_fields if f.is_relation or (names is not None and f.name not in names)
+    ]
+    try:
+        instance.clean_fields(exclude=exclude)
+    except ValidationError as exc:
+        return exc.message_dict
+    return {}
+
+
 def lines_create(model, owner_field: str, owner, lines: Iterable[Mapping[str, Any]], *, actor=None) -> list:
     """Validate and create line rows, errors keyed ``lines[i].field`` so callers can show them."""
     made = []

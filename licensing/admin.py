@@ -141,7 +141,7 @@ class ApplicationEventInline(admin.TabularInline):
 
 
 @admin.register(LicenceApplication)
-class LicenceApplicationAdmin(SimpleHistoryAdmin):
+class LicenceApplicationAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("reference", "supplier", "status", "accepted_on", "decision_due", "decided_on", "external_ref")
     list_filter = ("status", "kind", "time_limit_exemption")
     search_fields = ("reference", "external_ref", "mofcom_number", "end_user", "supplier__name")
@@ -153,19 +153,12 @@ class LicenceApplicationAdmin(SimpleHistoryAdmin):
     inlines = [ApplicationLineInline, ApplicationEventInline]
     date_hierarchy = "created_at"
 
-    def save_model(self, request, obj, form, change):
-        fields = {
-            name: form.cleaned_data[name]
-            for name in (form.changed_data if change else form.cleaned_data)
-            if name in services.APPLICATION_FIELDS
-        }
+    def service_save(self, request, obj, form, change):
+        fields = changed_fields(form, change, services.APPLICATION_FIELDS)
         if change:
             # application_update recomputes the clock when the kind or the exemption changed.
-            saved = services.application_update(application=obj, actor=request.user, **fields)
-        else:
-            saved = services.application_create(actor=request.user, **fields)  # draft, with its reference
-        # The inline formsets hold ``obj``: give it the saved row's state so they attach to it.
-        copy_saved_state(saved, obj)
+            return services.application_update(application=obj, actor=request.user, **fields)
+        return services.application_create(actor=request.user, **fields)  # draft, with its reference
 
 
 class LicenceLineInline(admin.TabularInline):

@@ -86,12 +86,6 @@ class ApplicationForm(forms.ModelForm):
         ]
         widgets = {"end_use": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 3})}
 
-    def clean_destination_country(self) -> str:
-        value = self.cleaned_data["destination_country"].upper()
-        if len(value) != 2 or not value.isalpha():
-            raise forms.ValidationError("Use the two-letter ISO country code, e.g. DE.")
-        return value
-
 
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label="Move to")

@@ -17,7 +17,10 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from core.errors import ConflictError, DomainError, field_error
+from core.parsing import DATE_MESSAGE, ParseError, parse_date
 from core.services import lines_create, save_validated
+from core.validators import validate_date_range
+from suppliers.services import purchase_order_check_supplier
 
 from . import analytics, clock
 from .models import (
@@ -117,6 +120,7 @@ def application_create(
     if unknown := set(fields) - APPLICATION_FIELDS:
         raise DomainError({name: "This field cannot be set here." for name in sorted(unknown)})
     application = LicenceApplication(**fields, status=S.DRAFT, reference=f"tmp-{uuid.uuid4().hex[:16]}")
+    purchase_order_check_supplier(application.purchase_order, application.supplier_id)
     save_validated(application, actor=actor, reason="created")
     # The reference follows the row id, so two concurrent creations can never collide.
     temporary, application.reference = application.reference, f"LA-{application.created_at:%Y}-{application.pk:05d}"
@@ -147,6 +151,7 @@ def application_update(
     )
     for name, value in fields.items():
         setattr(application, name, value)
+    purchase_order_check_supplier(application.purchase_order, application.supplier_id)
     save_validated(application, actor=actor, reason="updated")
     if lines is not None:
         application.lines.all().delete()
@@ -157,16 +162,18 @@ def application_update(
 
 
 def _parse_date(value: Any, field: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            pass
-    raise field_error(field, "Give the date as YYYY-MM-DD.", code="invalid_date")
+    """A service argument that may come as text (``core.parsing.parse_date``), within the
+    product's date range (``core.validators.validate_date_range``), as a field error."""
+    try:
+        day = parse_date(value)
+        validate_date_range(day)
+    except ParseError as exc:
+        raise field_error(field, str(exc), code=exc.code) from exc
+    except ValidationError as exc:
+        raise DomainError({field: exc.error_list}) from exc
+    if day is None:
+        raise field_error(field, DATE_MESSAGE, code="invalid_date")
+    return day
 
 
 @transaction.atomic
@@ -215,7 +222,7 @@ def application_transition(
     if licence is not None and to != S.APPROVED:
         raise field_error("licence", "A licence can only come with the 'approved' step.", code="unexpected")
 
-    event = ApplicationEvent.objects.create(
+    event = ApplicationEvent(
         application=application,
         from_status=application.status,
         to_status=to,
@@ -225,6 +232,7 @@ def application_transition(
         api_client=api_client,
         reported_by=reported_by,
     )
+    save_validated(event, actor=actor)  # the note's length and characters (core.validators)
     application.status = to
     if to == S.SUBMITTED:
         application.submitted_on = on
@@ -274,6 +282,11 @@ def licence_validity_warnings(kind: str, valid_from: dt.date, valid_until: dt.da
     return []
 
 
+def _check_validity(valid_from: dt.date, valid_until: dt.date) -> None:
+    if valid_from and valid_until and valid_until < valid_from:
+        raise field_error("valid_until", "The licence cannot end before it starts.", code="invalid_range")
+
+
 @transaction.atomic
 def licence_create(
     *,
@@ -295,8 +308,12 @@ def licence_create(
             raise field_error("valid_until", "Give the last day the licence is valid.", code="required")
         valid_from = _parse_date(valid_from, "valid_from")
         valid_until = _parse_date(valid_until, "valid_until")
-        if valid_until < valid_from:
-            raise field_error("valid_until", "The licence cannot end before it starts.", code="invalid_range")
+        _check_validity(valid_from, valid_until)
+        if application is not None and application.supplier_id != getattr(supplier, "pk", supplier):
+            raise field_error(
+                "application", f"Application {application.reference} is filed by another supplier.",
+                code="wrong_supplier",
+            )
         lines = list(lines)
         if not lines:
             raise field_error("lines", "A licence needs at least one line.", code="required")
@@ -341,6 +358,7 @@ def licence_update(*, licence: Licence, actor=None, **fields: Any) -> Licence:
     licence = Licence.objects.select_for_update().get(pk=licence.pk)
     for name, value in fields.items():
         setattr(licence, name, value)
+    _check_validity(licence.valid_from, licence.valid_until)
     save_validated(licence, actor=actor, reason="updated")
     licence.warnings = licence_validity_warnings(licence.kind, licence.valid_from, licence.valid_until)
     return licence

@@ -1,7 +1,7 @@
 """Admin pages for suppliers, orders, shipments and licences. Purchase orders, shipments and
-licences save through shipments.services (needed-by range and risk flags; drawdown, customs
-window; licence status), so the admin cannot bypass them: a refused change is a form error
-(licensing.admin.ServiceAdminMixin). Suppliers are plain rows (the model validates the USCC)."""
+licences save through their services (suppliers.services.supplier_save, shipments.services:
+needed-by range and risk flags; drawdown, customs window; licence status), so the admin
+cannot bypass them: a refused change is a form error (licensing.admin.ServiceAdminMixin)."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -11,16 +11,21 @@ from licensing import admin as licensing_admin
 from licensing.admin import ServiceAdminForm, ServiceAdminMixin, changed_fields
 from licensing.models import Licence
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from suppliers.services import SUPPLIER_FIELDS, supplier_save
 
 from . import services
 from .models import Shipment, ShipmentLine
 
 
 @admin.register(Supplier)
-class SupplierAdmin(SimpleHistoryAdmin):
+class SupplierAdmin(ServiceAdminMixin, SimpleHistoryAdmin):
     list_display = ("name", "local_name", "country", "uscc", "active", "external_ref")
     list_filter = ("active", "country")
     search_fields = ("name", "local_name", "uscc", "external_ref")
+
+    def service_save(self, request, obj, form, change):
+        fields = changed_fields(form, change, SUPPLIER_FIELDS)
+        return supplier_save(supplier=obj if change else None, actor=request.user, **fields)
 
 
 class PurchaseOrderLineInline(admin.TabularInline):

@@ -21,7 +21,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -30,14 +30,18 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import ConflictError, DomainError
+from core.parsing import DATE_MESSAGE, DECIMAL_MESSAGE, ParseError, parse_choice, parse_date, parse_decimal
+from core.services import field_errors
 from licensing import clock
-from licensing.models import ControlledItem, Licence, LicenceLine, LicenceStatus, TransportMode, Unit
+from licensing.models import ControlledItem, Licence, LicenceLine, TransportMode, Unit
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
+from suppliers.services import purchase_order_check_supplier
 
 from . import bulk_writes as writes
+from . import drawdown
 from .models import Shipment, ShipmentLine, ShipmentStatus
 from .selectors import TO_BASE, licence_lines_with_drawdown
-from .services import customs_response_due, licences_refresh_status
+from .services import PO_NEEDED_BY_MESSAGE, SHIPMENT_ETA_MESSAGE, customs_response_due, licences_refresh_status
 
 MAX_ID = 2**63 - 1
 MAX_ERRORS = 1000  # enough to fix a file; a 10,000-row payload of bad rows stays readable
@@ -47,20 +51,14 @@ REASON = "bulk upsert"  # the change reason on every history row a bulk call wri
 # --- Parsing one value --------------------------------------------------------------------------
 
 
-class Bad(ValueError):
-    def __init__(self, message: str, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.code = code
+Bad = ParseError
 
 
-def text(max_length: int, *, blank: bool = True) -> Callable[[Any], str]:
+def text(*, blank: bool = True) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
+        # Lengths and characters are the model's rules (core.validators), checked by _check_fields.
         if not isinstance(value, str):
             raise Bad("Give a string.")
-        if "\x00" in value:
-            raise Bad("Null characters are not allowed.")
-        if len(value) > max_length:
-            raise Bad(f"Give at most {max_length} characters.", "max_length")
         if not blank and not value.strip():
             raise Bad("This field may not be blank.", "blank")
         return value
@@ -69,14 +67,10 @@ def text(max_length: int, *, blank: bool = True) -> Callable[[Any], str]:
 
 
 def date(value: Any) -> dt.date | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or len(value) != 10:
-        raise Bad("Give the date as YYYY-MM-DD.", "invalid_date")
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise Bad("Give the date as YYYY-MM-DD.", "invalid_date") from None
+    """null or an ISO date (``core.parsing.parse_date``); "" is not a date in JSON."""
+    if value == "" or not (value is None or isinstance(value, str)):
+        raise Bad(DATE_MESSAGE, "invalid_date")
+    return parse_date(value)
 
 
 def required_date(value: Any) -> dt.date:
@@ -86,14 +80,7 @@ def required_date(value: Any) -> dt.date:
 
 
 def choice(values: Sequence[str], *, blank: bool = False) -> Callable[[Any], str]:
-    allowed = set(values) | ({""} if blank else set())
-
-    def parse(value: Any) -> str:
-        if not isinstance(value, str) or value not in allowed:
-            raise Bad(f"'{value}' is not one of: {', '.join(values)}.", "invalid_choice")
-        return value
-
-    return parse
+    return lambda value: parse_choice(value, values, blank=blank)
 
 
 def ident(*, null: bool = False) -> Callable[[Any], int | None]:
@@ -111,36 +98,11 @@ def decimal(max_digits: int, places: int, *, positive: bool = True, null: bool =
     def parse(value: Any) -> Decimal | None:
         if value is None and null:
             return None
-        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-            raise Bad('Give a decimal number, e.g. "12.5".')
-        try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            raise Bad('Give a decimal number, e.g. "12.5".') from None
-        if not number.is_finite():
-            raise Bad('Give a decimal number, e.g. "12.5".')
-        if (positive and number <= 0) or number < 0:
-            raise Bad("Give a number above zero." if positive else "Give a number of zero or more.", "min_value")
-        exponent = number.as_tuple().exponent
-        if isinstance(exponent, int) and exponent < -places:
-            raise Bad(f"Give at most {places} decimal places.", "max_decimal_places")
-        if len(number.quantize(Decimal(1).scaleb(-places)).as_tuple().digits) > max_digits:
-            raise Bad(f"Give at most {max_digits} digits in total.", "max_digits")
-        return number
+        if value is None or value == "":
+            raise Bad(DECIMAL_MESSAGE)
+        return parse_decimal(value, max_digits=max_digits, places=places, positive=positive)
 
     return parse
-
-
-def _currency(value: Any) -> str:
-    if (
-        not isinstance(value, str)
-        or len(value) != 3
-        or not value.isascii()
-        or not value.isupper()
-        or not value.isalpha()
-    ):
-        raise Bad("Give a three-letter currency code, e.g. USD.")
-    return value
 
 
 # --- Row validation -----------------------------------------------------------------------------
@@ -156,6 +118,12 @@ class Errors:
             return
         self.items.setdefault(attr, []).append(ValidationError(message, code=code))
         self.conflicts_only &= conflict
+
+    def add_exc(self, prefix: str, exc: ValidationError) -> None:
+        """A service's field errors, keyed under this row (``prefix`` is ``"[3]."``)."""
+        for name, errors in exc.error_dict.items():
+            for error in errors:
+                self.add(f"{prefix}{name}", error.messages[0], error.code or "invalid")
 
     def raise_if_any(self) -> None:
         if self.items:
@@ -266,6 +234,21 @@ def _resolve_items(rows: list[Row], errors: Errors) -> dict[str, ControlledItem]
     return items
 
 
+def _check_fields(rows: list[Row], model, line_model, errors: Errors) -> None:
+    """The model's own field validators on every row and line (``core.services.field_errors``):
+    the same rules and messages as a single write through the services."""
+    for row in rows:
+        obj = model(**{k: v for k, v in row.values.items() if k not in _FK})
+        for name, messages in field_errors(obj, only=row.values).items():
+            for message in messages:
+                errors.add(f"[{row.index}].{name}", message)
+        for j, line in enumerate(row.lines or ()):
+            line_obj = line_model(**{k: v for k, v in line.items() if k != "item"})
+            for name, messages in field_errors(line_obj, only=line).items():
+                for message in messages:
+                    errors.add(f"[{row.index}].lines[{j}].{name}", message)
+
+
 def _effective(row: Row, name: str, default: Any = None) -> Any:
     if name in row.values:
         return row.values[name]
@@ -294,8 +277,8 @@ def _result(rows: list[Row], objects: list) -> BulkResult:
 # --- Shipments ----------------------------------------------------------------------------------
 
 SHIPMENT_FIELDS: dict[str, Callable] = {
-    "external_ref": text(100, blank=False),
-    "reference": text(100, blank=False),
+    "external_ref": text(blank=False),
+    "reference": text(blank=False),
     "supplier": ident(),
     "purchase_order": ident(null=True),
     "licence": ident(null=True),
@@ -306,10 +289,10 @@ SHIPMENT_FIELDS: dict[str, Callable] = {
     "eta": date,
     "arrived_on": date,
     "held_on": date,
-    "notes": text(10000),
+    "notes": text(),
 }
 SHIPMENT_LINE_FIELDS: dict[str, Callable] = {
-    "item": text(40, blank=False),
+    "item": text(blank=False),
     "quantity": decimal(18, 3),
     "unit": choice(Unit.values),
 }
@@ -320,7 +303,7 @@ _FK = {"supplier": "supplier_id", "purchase_order": "purchase_order_id", "licenc
 def shipments_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
     """Create or update up to 10,000 shipments by ``external_ref`` with their lines, all or
     nothing. Raises DomainError (400) with every row error, or ConflictError (409) when the
-    only errors are over-draws."""
+    only errors are conflicts with a licence (over-draw, expired or revoked licence)."""
     errors = Errors()
     parsed = parse_rows(rows, SHIPMENT_FIELDS, SHIPMENT_LINE_FIELDS, errors)
     refs = [row.values["external_ref"] for row in parsed if row.values.get("external_ref")]
@@ -329,41 +312,48 @@ def shipments_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
     for row in parsed:
         row.existing = existing.get(row.values.get("external_ref"))
     _require(parsed, ("reference", "supplier"), errors)
+    _check_fields(parsed, Shipment, ShipmentLine, errors)
     _resolve_ids(parsed, "supplier", Supplier, errors, "supplier")
-    orders = _resolve_ids(parsed, "purchase_order", PurchaseOrder, errors, "purchase order", "supplier_id")
-    licences = _resolve_ids(parsed, "licence", Licence, errors, "licence", "supplier_id", "status", "number")
+    orders = _resolve_ids(parsed, "purchase_order", PurchaseOrder, errors, "purchase order", "supplier_id", "number")
+    _resolve_ids(parsed, "licence", Licence, errors, "licence")  # the licence rules run in _check_licences
     items = _resolve_items(parsed, errors)
+    _check_shipment_rows(parsed, orders, errors)
+    current_lines = _current_shipment_lines([row.existing for row in parsed if row.existing])
+    errors.raise_if_any()
+    _check_licences(parsed, items, current_lines, errors)
+    errors.raise_if_any()
+    return _write_shipments(parsed, items, actor)
+
+
+def _supplier_of(row: Row) -> int | None:
+    return row.values.get("supplier", row.existing.supplier_id if row.existing else None)
+
+
+def _check_shipment_rows(parsed: list[Row], orders: dict[int, tuple], errors: Errors) -> None:
+    """A row's own rules: its purchase order's supplier, ETA after ETD, a held row's hold date
+    (and its customs window, the calendar loaded once for the whole call)."""
     cal = None
     for row in parsed:
         i, v = row.index, row.values
-        supplier_id = v.get("supplier", row.existing.supplier_id if row.existing else None)
         po = v.get("purchase_order")
-        if po in orders and orders[po][0] != supplier_id:
-            errors.add(f"[{i}].purchase_order", f"Purchase order {po} belongs to another supplier.", "wrong_supplier")
-        lic = v.get("licence")
-        if lic in licences:
-            lic_supplier, lic_status, number = licences[lic]
-            if lic_supplier != supplier_id:
-                errors.add(f"[{i}].licence", f"Licence {number} belongs to another supplier.", "wrong_supplier")
-            elif lic_status == LicenceStatus.REVOKED:
-                errors.add(f"[{i}].licence", f"Licence {number} is revoked.", "revoked", conflict=True)
+        if po in orders:
+            po_supplier, number = orders[po]
+            try:
+                purchase_order_check_supplier(PurchaseOrder(supplier_id=po_supplier, number=number), _supplier_of(row))
+            except DomainError as exc:
+                errors.add_exc(f"[{i}].", exc)
         etd, eta = _effective(row, "planned_ship_date"), _effective(row, "eta")
         if etd and eta and eta < etd:
-            errors.add(f"[{i}].eta", "The ETA cannot be before the planned ship date.", "invalid_range")
+            errors.add(f"[{i}].eta", SHIPMENT_ETA_MESSAGE, "invalid_range")
         status = _effective(row, "status", ShipmentStatus.PLANNED)
         held_on = _effective(row, "held_on")
         if status == ShipmentStatus.HELD and held_on is None:
             errors.add(f"[{i}].held_on", "Give the day customs held the shipment.", "required")
         if held_on is not None:
-            cal = cal or clock.calendar()  # loaded once for the whole batch
+            cal = cal or clock.calendar()
             v["customs_response_due"] = customs_response_due(held_on, cal=cal)
         elif "held_on" in v:
             v["customs_response_due"] = None
-    current_lines = _current_shipment_lines([row.existing for row in parsed if row.existing])
-    errors.raise_if_any()
-    _check_drawdown(parsed, items, current_lines, errors)
-    errors.raise_if_any()
-    return _write_shipments(parsed, items, actor)
 
 
 def _current_shipment_lines(shipments: list[Shipment]) -> dict[int, list[tuple[int, Decimal, str]]]:
@@ -376,81 +366,83 @@ def _current_shipment_lines(shipments: list[Shipment]) -> dict[int, list[tuple[i
     return by_shipment
 
 
-def _check_drawdown(parsed: list[Row], items: dict, current_lines: dict, errors: Errors) -> None:
-    """Refuse any row that would draw a licence line below zero, counting the rows in order.
+def _licence_of(row: Row) -> int | None:
+    if "licence" in row.values:
+        return row.values["licence"]
+    return row.existing.licence_id if row.existing else None
 
-    The licence lines are locked first (SELECT ... FOR UPDATE, as the single-shipment service
-    does), so a concurrent writer queues behind this transaction and then sees its rows.
-    """
-    licence_of: dict[int, int | None] = {}
-    for row in parsed:
-        lic = row.values["licence"] if "licence" in row.values else (row.existing.licence_id if row.existing else None)
-        licence_of[row.index] = lic
-    old_ids = {row.existing.licence_id for row in parsed if row.existing and row.existing.licence_id}
-    lic_ids = {lic for lic in licence_of.values() if lic} | old_ids
-    if not lic_ids:
-        return
+
+def _locked_balances(lic_ids: set[int]) -> tuple[dict[int, Licence], dict[int, dict[int, drawdown.LineBalance]]]:
+    """The licences and their lines' balances by licence and item, the lines locked first
+    (SELECT ... FOR UPDATE, as the single-shipment service does), so a concurrent writer
+    queues behind this transaction and then sees its rows."""
     list(LicenceLine.objects.select_for_update().filter(licence_id__in=lic_ids).values_list("pk", flat=True))
-    lines = {
-        (line.licence_id, line.item_id): line
-        for line in licence_lines_with_drawdown(LicenceLine.objects.filter(licence_id__in=lic_ids)).select_related(
-            "licence"
-        )
-    }
-    available = {key: line.balance for key, line in lines.items()}
-    code_of = {item.pk: code for code, item in items.items()}
-    # What this call's existing rows draw today is given back before their new lines count.
+    licences: dict[int, Licence] = {}
+    balances: dict[int, dict[int, drawdown.LineBalance]] = defaultdict(dict)
+    lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence_id__in=lic_ids)).select_related("licence")
+    for line in lines:
+        licences[line.licence_id] = line.licence
+        balances[line.licence_id][line.item_id] = drawdown.LineBalance(line.unit, line.balance)
+    if missing := lic_ids - set(licences):  # a licence without lines (none is recorded so): no query otherwise
+        licences |= {lic.pk: lic for lic in Licence.objects.filter(pk__in=missing)}
+    return licences, balances
+
+
+def _give_back(parsed: list[Row], balances: dict, current_lines: dict) -> None:
+    """What this call's existing rows draw today is given back before their new lines count."""
     for row in parsed:
         old = row.existing
-        if old is not None and old.licence_id and old.status != ShipmentStatus.CANCELLED:
-            for item_id, qty, unit in current_lines.get(old.pk, ()):
-                line = lines.get((old.licence_id, item_id))
-                if line is not None:
-                    available[(old.licence_id, item_id)] += qty * TO_BASE[unit] / TO_BASE[line.unit]
-    for row in parsed:
-        lic = licence_of[row.index]
-        status = _effective(row, "status", ShipmentStatus.PLANNED)
-        if not lic or status == ShipmentStatus.CANCELLED:
+        if old is None or not old.licence_id or old.status == ShipmentStatus.CANCELLED:
             continue
-        forced_before = (
-            row.existing is not None
-            and row.existing.overdraw_override
-            and row.lines is None
-            and lic == row.existing.licence_id
+        lines = balances[old.licence_id]
+        for item_id, qty, unit in current_lines.get(old.pk, ()):
+            if (line := lines.get(item_id)) is not None:
+                given_back = qty * TO_BASE[unit] / TO_BASE[line.unit]
+                lines[item_id] = drawdown.LineBalance(line.unit, line.balance + given_back)
+
+
+def _row_requested(row: Row, items: dict, code_of: dict, current_lines: dict) -> list[drawdown.Requested]:
+    if row.lines is not None:
+        return [
+            drawdown.Requested(items[line["item"]].pk, line["item"], line["quantity"], line.get("unit", Unit.KG))
+            for line in row.lines
+        ]
+    current = current_lines.get(row.existing.pk, []) if row.existing else []
+    return [drawdown.Requested(i, code_of.get(i, f"id {i}"), q, u) for i, q, u in current]
+
+
+def _check_licences(parsed: list[Row], items: dict, current_lines: dict, errors: Errors) -> None:
+    """``drawdown.licence_refusals`` and ``drawdown.drawdown_refusals`` for every drawing row,
+    counting the rows in order against what the earlier ones left. Bulk calls cannot force a
+    refusal (that needs a compliance officer's note, one shipment at a time); a refusal forced
+    earlier stays accepted while the row keeps its licence and lines."""
+    old_ids = {row.existing.licence_id for row in parsed if row.existing and row.existing.licence_id}
+    lic_ids = {lic for row in parsed if (lic := _licence_of(row))} | old_ids
+    if not lic_ids:
+        return
+    licences, balances = _locked_balances(lic_ids)
+    _give_back(parsed, balances, current_lines)
+    code_of = {item.pk: code for code, item in items.items()}
+    today = clock.today()
+    for row in parsed:
+        lic = licences.get(_licence_of(row))
+        if lic is None or _effective(row, "status", ShipmentStatus.PLANNED) == ShipmentStatus.CANCELLED:
+            continue
+        refusals = drawdown.licence_refusals(
+            licence_number=lic.number, licence_supplier_id=lic.supplier_id, status=lic.status,
+            valid_until=lic.valid_until, supplier_id=_supplier_of(row),
+            actual_ship_date=_effective(row, "actual_ship_date"), today=today,
         )
-        if row.lines is not None:
-            new = [(items[line["item"]].pk, line["quantity"], line.get("unit", Unit.KG)) for line in row.lines]
-        else:
-            new = current_lines.get(row.existing.pk, []) if row.existing else []
-        for j, (item_id, qty, unit) in enumerate(new):
-            line = lines.get((lic, item_id))
-            code = code_of.get(item_id, f"id {item_id}")
-            if line is None:
-                errors.add(
-                    f"[{row.index}].lines[{j}].item",
-                    f"The licence (id {lic}) has no line for item {code}.",
-                    "not_on_licence",
-                    conflict=True,
-                )
-                continue
-            if (unit == Unit.PCS) != (line.unit == Unit.PCS):
-                errors.add(
-                    f"[{row.index}].lines[{j}].unit",
-                    f"Licence {line.licence.number} counts {code} in {line.unit}, not {unit}.",
-                    "unit_mismatch",
-                )
-                continue
-            asked = qty * TO_BASE[unit] / TO_BASE[line.unit]
-            left = available[(lic, item_id)]
-            available[(lic, item_id)] = left - asked
-            if asked > left and not forced_before:
-                errors.add(
-                    f"[{row.index}].lines[{j}].quantity",
-                    f"Licence {line.licence.number} has {max(left, Decimal(0)).normalize():f} {line.unit} of "
-                    f"{code} left; this shipment asks for {asked.normalize():f} {line.unit}.",
-                    "overdraw",
-                    conflict=True,
-                )
+        refusals += drawdown.drawdown_refusals(
+            licence_number=lic.number, lines=balances[lic.pk],
+            requested=_row_requested(row, items, code_of, current_lines),
+        )
+        forced_before = row.existing is not None and row.existing.overdraw_override and row.lines is None and (
+            lic.pk == row.existing.licence_id
+        )
+        for r in refusals:
+            if not (forced_before and r.code in drawdown.FORCEABLE):
+                errors.add(f"[{row.index}].{r.field}", r.message, r.code, conflict=r.conflict)
 
 
 def _assign(obj, values: dict) -> None:
@@ -458,66 +450,69 @@ def _assign(obj, values: dict) -> None:
         setattr(obj, _FK.get(name, name), value)
 
 
-def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
+def _upsert(parsed: list[Row], model, owner: str, line_of: Callable[[int, dict], Any], actor) -> list:
+    """Write the checked rows: new ones inserted, existing ones updated (only the fields the
+    rows name, plus ``updated_at``), and the lines of rows that carry ``lines`` replaced
+    (``line_of(owner_pk, line)`` builds one). History rows through ``bulk_writes``. Returns
+    the objects in row order."""
     now = timezone.now()
     user = actor if getattr(actor, "is_authenticated", False) else None
-    new = []
+    new, updated, names = [], [], {"updated_at"}
     for row in parsed:
+        obj = row.existing or model()
+        _assign(obj, row.values)
         if row.existing is None:
-            obj = Shipment()
-            _assign(obj, row.values)
             new.append(obj)
-    writes.insert(Shipment, new, user=user, reason=REASON)
-    updated = [row.existing for row in parsed if row.existing is not None]
+        else:
+            obj.updated_at = now
+            updated.append(obj)
+            names |= {_FK.get(n, n) for n in row.values}
+    writes.insert(model, new, user=user, reason=REASON)
     if updated:
-        names = set()
-        for row in parsed:
-            if row.existing is not None:
-                _assign(row.existing, row.values)
-                row.existing.updated_at = now
-                names |= {_FK.get(n, n) for n in row.values} | {"updated_at"}
-        writes.update(Shipment, updated, sorted(names), user=user, reason=REASON)
+        writes.update(model, updated, sorted(names), user=user, reason=REASON)
     created = iter(new)
     objects = [row.existing if row.existing is not None else next(created) for row in parsed]
+    line_model = model._meta.get_field("lines").related_model
     replaced = [obj.pk for row, obj in zip(parsed, objects, strict=True) if row.existing and row.lines is not None]
     if replaced:
         # A raw DELETE: one statement, no per-row signals (the new lines' history records the change).
-        ShipmentLine.objects.filter(shipment_id__in=replaced)._raw_delete(ShipmentLine.objects.db)
-    line_objs = [
-        ShipmentLine(
-            shipment_id=obj.pk,
-            item_id=items[line["item"]].pk,
-            quantity=line["quantity"],
+        line_model.objects.filter(**{f"{owner}_id__in": replaced})._raw_delete(line_model.objects.db)
+    lines = [line_of(obj.pk, line) for row, obj in zip(parsed, objects, strict=True) for line in row.lines or ()]
+    writes.insert(line_model, lines, user=user, reason=REASON)
+    return objects
+
+
+def _write_shipments(parsed: list[Row], items: dict, actor) -> BulkResult:
+    old_licences = {row.existing.licence_id for row in parsed if row.existing and row.existing.licence_id}
+
+    def line_of(shipment_id: int, line: dict) -> ShipmentLine:
+        return ShipmentLine(
+            shipment_id=shipment_id, item_id=items[line["item"]].pk, quantity=line["quantity"],
             unit=line.get("unit", Unit.KG),
         )
-        for row, obj in zip(parsed, objects, strict=True)
-        for line in row.lines or ()
-    ]
-    writes.insert(ShipmentLine, line_objs, user=user, reason=REASON)
-    licence_ids = {obj.licence_id for obj in objects if obj.licence_id} | {
-        row.existing.licence_id for row in parsed if row.existing and row.existing.licence_id
-    }
-    licences_refresh_status(licence_ids)
+
+    objects = _upsert(parsed, Shipment, "shipment", line_of, actor)
+    licences_refresh_status({obj.licence_id for obj in objects if obj.licence_id} | old_licences)
     return _result(parsed, objects)
 
 
 # --- Purchase orders ----------------------------------------------------------------------------
 
 PO_FIELDS: dict[str, Callable] = {
-    "external_ref": text(100, blank=False),
-    "number": text(100, blank=False),
+    "external_ref": text(blank=False),
+    "number": text(blank=False),
     "supplier": ident(),
     "order_date": required_date,
     "needed_by": date,
     "status": choice(PurchaseOrder.Status.values),
-    "notes": text(10000),
+    "notes": text(),
 }
 PO_LINE_FIELDS: dict[str, Callable] = {
-    "item": text(40, blank=False),
+    "item": text(blank=False),
     "quantity": decimal(18, 3),
     "unit": choice(Unit.values),
     "unit_price": decimal(18, 4, positive=False, null=True),
-    "currency": _currency,
+    "currency": text(blank=False),
 }
 
 
@@ -532,8 +527,24 @@ def purchase_orders_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
     for row in parsed:
         row.existing = existing.get(row.values.get("external_ref"))
     _require(parsed, ("number", "supplier", "order_date"), errors)
+    _check_fields(parsed, PurchaseOrder, PurchaseOrderLine, errors)
     _resolve_ids(parsed, "supplier", Supplier, errors, "supplier")
     items = _resolve_items(parsed, errors)
+    _check_po_numbers(parsed, errors)
+    _check_po_dates(parsed, errors)
+    errors.raise_if_any()
+
+    def line_of(po_id: int, line: dict) -> PurchaseOrderLine:
+        return PurchaseOrderLine(
+            purchase_order_id=po_id, item_code=items[line["item"]].code, quantity=line["quantity"],
+            unit=line.get("unit", Unit.KG), unit_price=line.get("unit_price"), currency=line.get("currency", "USD"),
+        )
+
+    return _result(parsed, _upsert(parsed, PurchaseOrder, "purchase_order", line_of, actor))
+
+
+def _check_po_numbers(parsed: list[Row], errors: Errors) -> None:
+    """A number belongs to one order: not another stored one, not another row of this call."""
     numbers = {row.values["number"]: row for row in parsed if row.values.get("number")}
     taken = PurchaseOrder.objects.filter(number__in=list(numbers)).values_list("number", "external_ref", "pk")
     for number, ref, pk in taken:
@@ -546,44 +557,12 @@ def purchase_orders_bulk_upsert(rows: Any, *, actor=None) -> BulkResult:
         if number in seen and number is not None:
             errors.add(f"[{row.index}].number", f"Row {seen[number]} has the same number.", "duplicate")
         seen.setdefault(number, row.index)
+
+
+def _check_po_dates(parsed: list[Row], errors: Errors) -> None:
+    for row in parsed:
         ordered, needed = _effective(row, "order_date"), _effective(row, "needed_by")
         if ordered and needed and needed < ordered:
             errors.add(
-                f"[{row.index}].needed_by", "The needed-by date cannot be before the order date.", "invalid_range"
+                f"[{row.index}].needed_by", PO_NEEDED_BY_MESSAGE, "invalid_range"
             )
-    errors.raise_if_any()
-
-    now = timezone.now()
-    user = actor if getattr(actor, "is_authenticated", False) else None
-    new = []
-    for row in parsed:
-        obj = row.existing or PurchaseOrder()
-        _assign(obj, row.values)
-        if row.existing is None:
-            new.append(obj)
-        else:
-            obj.updated_at = now
-    writes.insert(PurchaseOrder, new, user=user, reason=REASON)
-    updated = [row.existing for row in parsed if row.existing is not None]
-    if updated:
-        names = sorted({_FK.get(n, n) for row in parsed if row.existing for n in row.values} | {"updated_at"})
-        writes.update(PurchaseOrder, updated, names, user=user, reason=REASON)
-    created = iter(new)
-    objects = [row.existing if row.existing is not None else next(created) for row in parsed]
-    replaced = [obj.pk for row, obj in zip(parsed, objects, strict=True) if row.existing and row.lines is not None]
-    if replaced:
-        PurchaseOrderLine.objects.filter(purchase_order_id__in=replaced)._raw_delete(PurchaseOrderLine.objects.db)
-    line_objs = [
-        PurchaseOrderLine(
-            purchase_order_id=obj.pk,
-            item_code=items[line["item"]].code,
-            quantity=line["quantity"],
-            unit=line.get("unit", Unit.KG),
-            unit_price=line.get("unit_price"),
-            currency=line.get("currency", "USD"),
-        )
-        for row, obj in zip(parsed, objects, strict=True)
-        for line in row.lines or ()
-    ]
-    writes.insert(PurchaseOrderLine, line_objs, user=user, reason=REASON)
-    return _result(parsed, objects)

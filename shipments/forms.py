@@ -70,8 +70,8 @@ class ShipmentForm(ServiceModelForm):
     )
     force = forms.BooleanField(
         required=False,
-        label="Force the over-draw (compliance)",
-        help_text="Allow this shipment to draw the licence below zero; the note is recorded.",
+        label="Force the over-draw or the expired licence (compliance)",
+        help_text="Allow this shipment to draw the licence below zero, or after it expired; the note is recorded.",
     )
     override_note = forms.CharField(
         required=False, label="Why the over-draw is allowed", widget=forms.Textarea(attrs={"rows": 2})

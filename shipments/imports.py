@@ -9,12 +9,12 @@ found while parsing cells (a record with a bad cell never reaches the service).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from core.imports import Row, RowError
+from core.parsing import ParseError, parse_choice, parse_date, parse_decimal
 from licensing.models import ControlledItem, Licence, TransportMode, Unit
 from suppliers.models import PurchaseOrder, Supplier
 
@@ -38,9 +38,6 @@ class Lookups:
         self.orders = {p.number: p for p in PurchaseOrder.objects.filter(number__in=po_numbers - {""})}
 
 
-THOUSANDS = re.compile(r"[+-]?\d{1,3}(,\d{3})+")
-
-
 class Parser:
     """Turns text cells into values, recording a RowError (row, column, message) per bad cell."""
 
@@ -56,58 +53,32 @@ class Parser:
             self.fail(row, column, "This value is required.")
         return value
 
-    def date(self, row: Row, column: str) -> dt.date | None:
-        value = row.get(column)
-        if not value:
-            return None
-        for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"):
-            try:
-                return dt.datetime.strptime(value[:10], fmt).date()
-            except ValueError:
-                continue
-        self.fail(row, column, f"“{value}” is not a date; use YYYY-MM-DD.")
-        return None
-
-    def decimal(self, row: Row, column: str, *, required: bool = False) -> Decimal | None:
-        value = row.get(column).replace(" ", "")
-        if not value:
-            if required:
-                self.fail(row, column, "This value is required.")
-            return None
-        if "," in value and "." not in value:
-            if THOUSANDS.fullmatch(value):
-                # "1,234" is a thousand and more in English and about one in German: a factor of
-                # 1,000 hangs on the reader's habit, so the file must say which it means.
-                self.fail(row, column, f"“{row.get(column)}” is ambiguous; write 1234 or 1.234.")
-                return None
-            value = value.replace(",", ".")  # a European decimal comma ("12,5")
-        elif "," in value:
-            # Both separators: only "1,234.5" (commas group thousands before the dot) is unambiguous;
-            # "1.234,5" would otherwise silently read as 1.2345.
-            whole, _, _ = value.partition(".")
-            if not THOUSANDS.fullmatch(whole):
-                self.fail(row, column, f"“{row.get(column)}” is ambiguous; write it as 1234.5.")
-                return None
-            value = value.replace(",", "")
+    def parse(self, row: Row, column: str, parse: Callable[[str], Any]) -> Any:
+        """``parse`` (a ``core.parsing`` parser) on the cell; a ParseError is the cell's error."""
         try:
-            number = Decimal(value)
-        except InvalidOperation:
-            self.fail(row, column, f"“{row.get(column)}” is not a number.")
+            return parse(row.get(column))
+        except ParseError as exc:
+            self.fail(row, column, str(exc))
             return None
-        if not number.is_finite():  # NaN and Infinity parse, but cannot be compared or stored
-            self.fail(row, column, f"“{row.get(column)}” is not a finite number.")
+
+    def date(self, row: Row, column: str) -> dt.date | None:
+        return self.parse(row, column, parse_date)
+
+    def decimal(
+        self, row: Row, column: str, *, required: bool = False, positive: bool = True, places: int = 3
+    ) -> Decimal | None:
+        if required and not row.get(column):
+            self.fail(row, column, "This value is required.")
             return None
-        if number <= 0:
-            self.fail(
-                row, column, "Give a quantity greater than zero." if column == "quantity" else "Must be positive."
-            )
-        return number
+        return self.parse(
+            row, column,
+            lambda v: parse_decimal(v, max_digits=18, places=places, positive=positive, decimal_comma=True),
+        )
 
     def choice(self, row: Row, column: str, choices, default: str = "") -> str:
+        # Spreadsheets say "In transit" where the API says "in_transit".
         value = row.get(column).strip().lower().replace(" ", "_") or default
-        if value and value not in choices.values:
-            self.fail(row, column, f"“{row.get(column)}” is not one of: {', '.join(choices.values)}.")
-        return value
+        return self.parse(row, column, lambda _: parse_choice(value, choices.values, blank=True)) or value
 
     def lookup(self, row: Row, column: str, table: dict, label: str, *, required: bool = False, lower: bool = True):
         value = row.get(column)
@@ -138,8 +109,8 @@ def _lines(p: Parser, rows: list[Row], look: Lookups, extra: tuple[str, ...] = (
         }
         if "unit_price" in extra:
             price = row.get("unit_price")
-            line["unit_price"] = p.decimal(row, "unit_price") if price else None
-            line["currency"] = (row.get("currency") or "USD").upper()[:3]
+            line["unit_price"] = p.decimal(row, "unit_price", positive=False, places=4) if price else None
+            line["currency"] = row.get("currency") or "USD"  # checked by the model, never rewritten
         lines.append(line)
     return lines
 

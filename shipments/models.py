@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.choices import TransportMode, Unit
 from core.models import ExternalRefModel, unique_external_ref
 from suppliers.models import PurchaseOrder, Supplier
@@ -34,14 +35,18 @@ class Shipment(ExternalRefModel):
     licence = models.ForeignKey(
         "licensing.Licence", null=True, blank=True, on_delete=models.PROTECT, related_name="shipments"
     )
-    reference = models.CharField(max_length=100, help_text="Bill of lading or supplier reference.")
+    reference = models.CharField(
+        max_length=100, help_text="Bill of lading or supplier reference.", validators=v.SINGLE_LINE
+    )
     status = models.CharField(max_length=12, choices=ShipmentStatus.choices, default=ShipmentStatus.PLANNED)
     transport_mode = models.CharField(max_length=10, choices=TransportMode.choices, blank=True)
-    planned_ship_date = models.DateField(null=True, blank=True, help_text="ETD.")
-    actual_ship_date = models.DateField(null=True, blank=True)
-    eta = models.DateField("ETA", null=True, blank=True)
-    arrived_on = models.DateField(null=True, blank=True)
-    held_on = models.DateField(null=True, blank=True, help_text="The day Chinese customs held the goods.")
+    planned_ship_date = models.DateField(null=True, blank=True, help_text="ETD.", validators=v.DATE)
+    actual_ship_date = models.DateField(null=True, blank=True, validators=v.DATE)
+    eta = models.DateField("ETA", null=True, blank=True, validators=v.DATE)
+    arrived_on = models.DateField(null=True, blank=True, validators=v.DATE)
+    held_on = models.DateField(
+        null=True, blank=True, help_text="The day Chinese customs held the goods.", validators=v.DATE
+    )
     # Kept in step by the services: the last day of the 7-working-day customs window.
     customs_response_due = models.DateField(null=True, blank=True, editable=False)
     # A compliance officer's recorded decision to let this shipment over-draw its licence.
@@ -50,7 +55,7 @@ class Shipment(ExternalRefModel):
     override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
     history = HistoricalRecords()
 
     class Meta:

@@ -119,6 +119,29 @@ def shipments_for_display() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("supplier", "purchase_order", "licence").prefetch_related("lines__item")
 
 
+def shipment_after_expiry_q() -> Q:
+    """Planned or booked, and planned to ship after the licence ends."""
+    return Q(
+        status__in=list(RESERVING_STATUSES), licence__isnull=False, planned_ship_date__gt=F("licence__valid_until")
+    )
+
+
+def shipment_late_q(today: dt.date) -> Q:
+    """The ETA has passed and the goods have not been delivered (served by the partial index)."""
+    return Q(status__in=list(PENDING_STATUSES), eta__lt=today)
+
+
+def shipment_held_q() -> Q:
+    return Q(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
+
+
+def shipments_at_risk_q(today: dt.date) -> Q:
+    """Late, held with a customs response due, or planned to ship after the licence ends: the
+    three ways a shipment needs attention (docs/architecture.md#alerts; the dashboard card and
+    the list's filter)."""
+    return shipment_late_q(today) | shipment_held_q() | shipment_after_expiry_q()
+
+
 def shipments_after_expiry(
     *, shipment_ids: Collection[int] | None = None, licence_ids: Collection[int] | None = None
 ) -> QuerySet[Shipment]:
@@ -127,21 +150,33 @@ def shipments_after_expiry(
     With ``shipment_ids`` or ``licence_ids`` (the scan's incremental check), only those
     shipments and the shipments of those licences: index lookups instead of a join of every
     pending shipment with its licence."""
-    qs = Shipment.objects.filter(
-        status__in=list(RESERVING_STATUSES), licence__isnull=False, planned_ship_date__gt=F("licence__valid_until")
-    )
+    qs = Shipment.objects.filter(shipment_after_expiry_q())
     if shipment_ids is not None or licence_ids is not None:
         qs = qs.filter(Q(pk__in=list(shipment_ids or ())) | Q(licence_id__in=list(licence_ids or ())))
     return qs
 
 
 def shipments_late(today: dt.date) -> QuerySet[Shipment]:
-    """Shipments whose ETA has passed and that have not been delivered (served by the partial index)."""
-    return Shipment.objects.filter(status__in=list(PENDING_STATUSES), eta__lt=today)
+    return Shipment.objects.filter(shipment_late_q(today))
 
 
 def shipments_held() -> QuerySet[Shipment]:
-    return Shipment.objects.filter(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
+    return Shipment.objects.filter(shipment_held_q())
+
+
+def licences_expiring_q(today: dt.date, days: int) -> Q:
+    """Active licences whose validity ends within ``days`` from ``today``."""
+    return Q(status=LicenceStatus.ACTIVE, valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=days))
+
+
+def licences_expiring(today: dt.date, days: int) -> QuerySet[Licence]:
+    """Active licences with balance left whose validity ends within ``days``, soonest first
+    (the dashboard's card: an expiring licence with nothing left loses nothing)."""
+    return (
+        Licence.objects.filter(licences_expiring_q(today, days))
+        .filter(licence_has_balance_q())
+        .order_by("valid_until", "id")
+    )
 
 
 def _lines_with_balance(queryset: QuerySet[LicenceLine]) -> QuerySet[LicenceLine]:

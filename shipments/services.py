@@ -21,9 +21,11 @@ from licensing import services as licensing_services
 from licensing.documents import document_attach
 from licensing.models import ControlledItem, Document, Licence, LicenceLine, LicenceStatus
 from suppliers.models import PurchaseOrder, PurchaseOrderLine
+from suppliers.services import purchase_order_check_supplier
 
+from . import drawdown
 from .models import Shipment, ShipmentDocument, ShipmentLine, ShipmentStatus
-from .selectors import TO_BASE, licence_lines_with_drawdown, licence_suggestion, licences_exhausted_ids
+from .selectors import licence_lines_with_drawdown, licence_suggestion, licences_exhausted_ids
 
 PO_FIELDS = frozenset({"number", "supplier", "order_date", "needed_by", "status", "notes", "external_ref"})
 SHIPMENT_FIELDS = frozenset(
@@ -32,6 +34,10 @@ SHIPMENT_FIELDS = frozenset(
         "actual_ship_date", "eta", "arrived_on", "held_on", "notes", "external_ref",
     }
 )
+
+
+PO_NEEDED_BY_MESSAGE = "The needed-by date cannot be before the order date."
+SHIPMENT_ETA_MESSAGE = "The ETA cannot be before the planned ship date."
 
 
 def _refuse_unknown(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
@@ -72,7 +78,7 @@ def purchase_order_save(
     for name, value in fields.items():
         setattr(po, name, value)
     if po.needed_by and po.order_date and po.needed_by < po.order_date:
-        raise field_error("needed_by", "The needed-by date cannot be before the order date.", code="invalid_range")
+        raise field_error("needed_by", PO_NEEDED_BY_MESSAGE, code="invalid_range")
     if po.status != PurchaseOrder.Status.OPEN:
         # Only open orders can be late for want of a licence (shipments.risk); a closed or
         # cancelled one must not keep a flag from when it was open.
@@ -87,52 +93,67 @@ def purchase_order_save(
 # --- Shipments and drawdown ---------------------------------------------------------------------
 
 
-def _check_drawdown(
-    *, licence: Licence, lines: list[Mapping[str, Any]], shipment_id: int | None, actor, force: bool, note: str
-) -> bool:
-    """Refuse lines that would draw the licence below zero; returns True when forced.
+def _licence_balances(licence: Licence, shipment_id: int | None) -> dict[int, drawdown.LineBalance]:
+    """The licence's lines by item with what is left, this shipment's own drawing given back.
 
     Locks the licence's lines first (``SELECT ... FOR UPDATE``) so that two concurrent
     writers on PostgreSQL queue here and the second one sees the first one's shipment.
     """
     list(LicenceLine.objects.select_for_update().filter(licence=licence).values_list("pk", flat=True))
-    by_item = {
-        line.item_id: line
-        for line in licence_lines_with_drawdown(
-            LicenceLine.objects.filter(licence=licence).select_related("item"), exclude_shipment_id=shipment_id
+    lines = licence_lines_with_drawdown(LicenceLine.objects.filter(licence=licence), exclude_shipment_id=shipment_id)
+    return {line.item_id: drawdown.LineBalance(line.unit, line.balance) for line in lines}
+
+
+def _requested(lines: Iterable[Mapping[str, Any]]) -> list[drawdown.Requested]:
+    return [
+        drawdown.Requested(line["item"].pk, line["item"].code, Decimal(line["quantity"]), line.get("unit", "kg"))
+        for line in lines
+    ]
+
+
+def refusals_raise(refusals: list[drawdown.Refusal], prefix: str = "") -> None:
+    """Raise the refusals as one error: 409 when each is a conflict with the licence, else 400."""
+    if refusals:
+        cls = ConflictError if all(r.conflict for r in refusals) else DomainError
+        errors: dict[str, list[ValidationError]] = {}
+        for r in refusals:
+            errors.setdefault(f"{prefix}{r.field}", []).append(ValidationError(r.message, code=r.code))
+        raise cls(errors)
+
+
+def _check_licence(
+    *, shipment: Shipment, lines: list[Mapping[str, Any]], actor, force: bool, note: str
+) -> bool:
+    """Refuse a licence the shipment may not draw (another supplier's, revoked, expired) and
+    lines that would draw it below zero; returns True when a compliance user forced the
+    refusals that may be forced (over-draw, expired or revoked licence) with a note."""
+    lic = shipment.licence
+    refusals = drawdown.licence_refusals(
+        licence_number=lic.number, licence_supplier_id=lic.supplier_id, status=lic.status,
+        valid_until=lic.valid_until, supplier_id=shipment.supplier_id, actual_ship_date=shipment.actual_ship_date,
+        today=clock.today(),
+    )
+    if not refusals or all(r.code in drawdown.FORCEABLE for r in refusals):
+        refusals += drawdown.drawdown_refusals(
+            licence_number=lic.number, lines=_licence_balances(lic, shipment.pk), requested=_requested(lines)
         )
-    }
-    errors: dict[str, str] = {}
-    asked: dict[int, Decimal] = {}
-    for i, data in enumerate(lines):
-        item = data["item"]
-        line = by_item.get(item.pk)
-        if line is None:
-            raise field_error(
-                f"lines[{i}].item", f"Licence {licence.number} has no line for item {item.code}.",
-                code="not_on_licence", cls=ConflictError,
-            )
-        unit = data.get("unit", "kg")
-        if (unit == "pcs") != (line.unit == "pcs"):
-            raise field_error(
-                f"lines[{i}].unit", f"Licence {licence.number} counts {item.code} in {line.unit}, not {unit}.",
-                code="unit_mismatch",
-            )
-        asked[item.pk] = asked.get(item.pk, Decimal(0)) + Decimal(data["quantity"]) * TO_BASE[unit] / TO_BASE[line.unit]
-        if asked[item.pk] > line.balance:
-            errors[f"lines[{i}].quantity"] = (
-                f"Licence {licence.number} has {line.balance.normalize():f} {line.unit} of {item.code} left; "
-                f"this shipment asks for {asked[item.pk].normalize():f} {line.unit}."
-            )
-    if not errors:
+    if not refusals:
         return False
-    if not force:
-        raise ConflictError({k: ValidationError(v, code="overdraw") for k, v in errors.items()})
+    if not force or any(r.code not in drawdown.FORCEABLE for r in refusals):
+        refusals_raise(refusals)
     if not has_role(actor, Role.COMPLIANCE):
         raise field_error("force", "Only a user with the compliance role may force an over-draw.", code="permission")
     if not note.strip():
         raise field_error("override_note", "Say why the over-draw is allowed.", code="required")
     return True
+
+
+def _same_lines(new: list[Mapping[str, Any]], old: list[Mapping[str, Any]]) -> bool:
+    def key(line: Mapping[str, Any]) -> tuple:
+        item = getattr(line["item"], "pk", line["item"])
+        return (item, Decimal(line["quantity"]).normalize(), line.get("unit", "kg"))
+
+    return sorted(map(key, new)) == sorted(map(key, old))
 
 
 def licences_refresh_status(licence_ids: Iterable[int], *, actor=None) -> None:
@@ -161,6 +182,39 @@ def customs_response_due(held_on: dt.date | None, *, cal: clock.WorkingCalendar 
     return (cal or clock.calendar()).add_working_days(held_on, settings.CUSTOMS_RESPONSE_WORKING_DAYS)
 
 
+def _shipment_lines(
+    shipment: Shipment, lines: Iterable[Mapping[str, Any]] | None, creating: bool
+) -> tuple[list[dict[str, Any]] | None, list[dict[str, Any]]]:
+    """(the lines to write, or None to keep the current ones; the lines the shipment will have).
+    Lines equal to the current ones count as unchanged, so a forced over-draw stays accepted
+    when a form sends them back as they were."""
+    current = [] if creating else [
+        {"item": line.item, "quantity": line.quantity, "unit": line.unit}
+        for line in shipment.lines.select_related("item")
+    ]
+    if lines is None:
+        return None, current  # e.g. the admin's add form: lines come later through the UI or API
+    lines = [dict(line) for line in lines]
+    if not lines:
+        raise field_error("lines", "A shipment needs at least one line.", code="required")
+    if not creating and _same_lines(lines, current):
+        return None, current
+    return lines, lines
+
+
+def _assign_licence(shipment: Shipment, licence: Licence | None | bool, lines: list, creating: bool):
+    """Set the licence asked for (False: keep) and return the suggested one, which a new
+    shipment without a licence gets when ``AUTO_ASSIGN_LICENCE`` is on."""
+    if licence is not False:
+        shipment.licence = licence
+    if shipment.licence_id is not None or not shipment.supplier_id or not lines:
+        return None
+    suggested = licence_suggestion(supplier_id=shipment.supplier_id, lines=lines, ship_date=shipment.planned_ship_date)
+    if creating and licence is False and suggested and settings.AUTO_ASSIGN_LICENCE:
+        shipment.licence = suggested
+    return suggested
+
+
 @transaction.atomic
 def shipment_save(
     *,
@@ -177,8 +231,10 @@ def shipment_save(
     ``licence``: a Licence to assign, None to unassign, or False (the default) to keep the
     current one; a new shipment without one gets the suggested licence when
     ``AUTO_ASSIGN_LICENCE`` is on (``shipment.suggested_licence`` says which either way).
-    An over-draw raises ``ConflictError`` naming licence, item, balance and amount, unless a
-    compliance user forces it with a note, which is recorded on the shipment.
+    An over-draw, or a licence that has expired or is revoked, raises ``ConflictError`` naming
+    the licence (and item, balance and amount), unless a compliance user forces it with a note,
+    which is recorded on the shipment. ``shipment.warnings`` lists what was accepted with a
+    warning (planned to ship after the licence ends).
     """
     _refuse_unknown(fields, SHIPMENT_FIELDS)
     creating = shipment is None
@@ -186,55 +242,31 @@ def shipment_save(
     old_licence_id = shipment.licence_id
     for name, value in fields.items():
         setattr(shipment, name, value)
-    if lines is not None:
-        lines = [dict(line) for line in lines]
-        if not lines:
-            raise field_error("lines", "A shipment needs at least one line.", code="required")
-        current_lines = lines
-    elif creating:
-        current_lines = []  # e.g. the admin's add form: lines come later through the UI or API
-    else:
-        current_lines = [
-            {"item": line.item, "quantity": line.quantity, "unit": line.unit}
-            for line in shipment.lines.select_related("item")
-        ]
-    if licence is not False:
-        shipment.licence = licence
-    suggested = None
-    if shipment.licence_id is None and shipment.supplier_id and current_lines:
-        suggested = licence_suggestion(
-            supplier_id=shipment.supplier_id, lines=current_lines, ship_date=shipment.planned_ship_date
-        )
-        if creating and licence is False and suggested and settings.AUTO_ASSIGN_LICENCE:
-            shipment.licence = suggested
+    lines, current_lines = _shipment_lines(shipment, lines, creating)
+    suggested = _assign_licence(shipment, licence, current_lines, creating)
     if shipment.status == ShipmentStatus.HELD and shipment.held_on is None:
         raise field_error("held_on", "Give the day customs held the shipment.", code="required")
+    if shipment.eta and shipment.planned_ship_date and shipment.eta < shipment.planned_ship_date:
+        raise field_error("eta", SHIPMENT_ETA_MESSAGE, code="invalid_range")
     shipment.customs_response_due = customs_response_due(shipment.held_on)
-
-    lic = shipment.licence
-    if lic is not None:
-        if lic.supplier_id != shipment.supplier_id:
-            raise field_error("licence", f"Licence {lic.number} belongs to another supplier.", code="wrong_supplier")
-        if lic.status == LicenceStatus.REVOKED:
-            raise field_error("licence", f"Licence {lic.number} is revoked.", code="revoked", cls=ConflictError)
-    draws = lic is not None and shipment.status != ShipmentStatus.CANCELLED
+    purchase_order_check_supplier(shipment.purchase_order, shipment.supplier_id)
     forced = False
-    # An over-draw forced earlier stays accepted while its licence and lines stay the same.
+    # A refusal forced earlier stays accepted while the shipment's licence and lines stay the same.
     unchanged = not creating and lines is None and shipment.licence_id == old_licence_id
-    if draws and not (unchanged and shipment.overdraw_override):
-        forced = _check_drawdown(
-            licence=lic, lines=current_lines, shipment_id=shipment.pk, actor=actor, force=force, note=override_note
-        )
+    if shipment.licence is not None and shipment.status != ShipmentStatus.CANCELLED:
+        if not (unchanged and shipment.overdraw_override):
+            forced = _check_licence(
+                shipment=shipment, lines=current_lines, actor=actor, force=force, note=override_note
+            )
     if forced:
-        shipment.overdraw_override = True
-        shipment.override_note = override_note
-        shipment.override_by = actor
+        shipment.overdraw_override, shipment.override_note, shipment.override_by = True, override_note, actor
     save_validated(shipment, actor=actor, reason="over-draw forced" if forced else "saved")
     if lines is not None:
         shipment.lines.all().delete()
         lines_create(ShipmentLine, "shipment", shipment, lines, actor=actor)
     licences_refresh_status({old_licence_id, shipment.licence_id}, actor=actor)
     shipment.suggested_licence = suggested
+    shipment.warnings = drawdown.shipment_warnings(shipment)
     return shipment
 
 

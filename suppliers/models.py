@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.choices import Unit
 from core.models import ExternalRefModel, unique_external_ref
 
@@ -30,15 +31,15 @@ def validate_uscc(value: str) -> None:
 
 
 class Supplier(ExternalRefModel):
-    name = models.CharField(max_length=200)
-    local_name = models.CharField("local (Chinese) name", max_length=200, blank=True)
-    country = models.CharField(max_length=2, default="CN", help_text="ISO 3166 alpha-2.")
+    name = models.CharField(max_length=200, validators=v.SINGLE_LINE)
+    local_name = models.CharField("local (Chinese) name", max_length=200, blank=True, validators=v.SINGLE_LINE)
+    country = models.CharField(max_length=2, default="CN", help_text="ISO 3166 alpha-2.", validators=v.COUNTRY)
     uscc = models.CharField("unified social credit code", max_length=18, blank=True, validators=[validate_uscc])
-    contact_name = models.CharField(max_length=200, blank=True)
-    contact_email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
+    contact_name = models.CharField(max_length=200, blank=True, validators=v.SINGLE_LINE)
+    contact_email = models.EmailField(blank=True, validators=v.SINGLE_LINE)
+    phone = models.CharField(max_length=50, blank=True, validators=v.SINGLE_LINE)
     active = models.BooleanField(default=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
     # The supplier portal: steps its contacts report are held for procurement's confirmation
     # unless this is set (docs/supplier-portal.md).
     portal_apply_reports = models.BooleanField(
@@ -61,12 +62,12 @@ class PurchaseOrder(ExternalRefModel):
         CLOSED = "closed", "Closed"
         CANCELLED = "cancelled", "Cancelled"
 
-    number = models.CharField(max_length=100, unique=True)
+    number = models.CharField(max_length=100, unique=True, validators=v.SINGLE_LINE)
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="purchase_orders")
-    order_date = models.DateField()
-    needed_by = models.DateField(null=True, blank=True, help_text="When the goods must arrive.")
+    order_date = models.DateField(validators=v.DATE)
+    needed_by = models.DateField(null=True, blank=True, help_text="When the goods must arrive.", validators=v.DATE)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
     # Set by the at-risk rule (docs/analytics.md) when predictions are refreshed.
     at_risk = models.BooleanField(default=False, editable=False)
     expected_arrival = models.DateField(null=True, blank=True, editable=False)
@@ -85,11 +86,11 @@ class PurchaseOrderLine(models.Model):
     purchase_order = models.ForeignKey(PurchaseOrder, on_delete=models.CASCADE, related_name="lines")
     # The item by its catalogue code: the catalogue (licensing) sits above the commercial data, so
     # the line names the item rather than pointing at it; the purchase-order service checks the code.
-    item_code = models.CharField("item", max_length=40)
+    item_code = models.CharField("item", max_length=40, validators=v.SINGLE_LINE)
     quantity = models.DecimalField(max_digits=18, decimal_places=3)
     unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.KG)
     unit_price = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    currency = models.CharField(max_length=3, default="USD")
+    currency = models.CharField(max_length=3, default="USD", validators=v.CURRENCY)
     history = HistoricalRecords()
 
     class Meta:
@@ -114,7 +115,7 @@ class SupplierContact(models.Model):
         ZH_HANS = "zh-hans", "简体中文"
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="contacts")
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=v.SINGLE_LINE)
     email = models.EmailField()
     language = models.CharField(max_length=7, choices=Language.choices, default=Language.ZH_HANS)
     active = models.BooleanField(default=True)

@@ -7,10 +7,10 @@ from typing import Any
 
 from django.db import transaction
 
-from core.errors import DomainError
+from core.errors import DomainError, field_error
 from core.services import save_validated
 
-from .models import Supplier, SupplierContact
+from .models import PurchaseOrder, Supplier, SupplierContact
 
 SUPPLIER_FIELDS = frozenset(
     {
@@ -19,6 +19,16 @@ SUPPLIER_FIELDS = frozenset(
         "external_ref",
     }
 )
+
+
+def purchase_order_check_supplier(purchase_order: PurchaseOrder | None, supplier_id: int | None) -> None:
+    """A shipment or an application may name only a purchase order of its own supplier."""
+    if purchase_order is not None and supplier_id is not None and purchase_order.supplier_id != supplier_id:
+        raise field_error(
+            "purchase_order", f"Purchase order {purchase_order.number} belongs to another supplier.",
+            code="wrong_supplier",
+        )
+
 
 def _refuse_unknown(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:
     if unknown := set(fields) - allowed:
@@ -31,8 +41,7 @@ def supplier_save(*, supplier: Supplier | None = None, actor=None, **fields: Any
     supplier = supplier or Supplier()
     for name, value in fields.items():
         setattr(supplier, name, value)
-    supplier.uscc = supplier.uscc.upper()
-    supplier.country = supplier.country.upper()
+    supplier.uscc = supplier.uscc.upper()  # the code's letters are capitals by its standard (GB 32100)
     save_validated(supplier, actor=actor, reason="saved")
     return supplier
 

@@ -36,8 +36,6 @@ _field = LicenceApplication._meta.get_field
 SUPPLIERS = _field("supplier").related_model._default_manager
 PURCHASE_ORDERS = _field("purchase_order").related_model._default_manager
 
-COUNTRY = r"^[A-Za-z]{2}$"
-
 
 _INSTANT = serializers.DateTimeField()
 
@@ -118,7 +116,7 @@ class ApplicationLineSerializer(serializers.ModelSerializer):
     value = serializers.DecimalField(
         max_digits=18, decimal_places=2, min_value=Decimal("0"), required=False, allow_null=True
     )
-    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="USD")
+    currency = serializers.CharField(max_length=3, required=False, default="USD", help_text="ISO 4217.")
 
     class Meta:
         model = ApplicationLine
@@ -454,7 +452,8 @@ class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     contract_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
     end_user = serializers.CharField(max_length=300)
     end_use = serializers.CharField(required=False, allow_blank=True, max_length=10000)
-    destination_country = serializers.RegexField(COUNTRY, help_text="ISO 3166 alpha-2.")
+    # Checked by the model (core.validators) through the service, like every other door.
+    destination_country = serializers.CharField(max_length=2, help_text="ISO 3166 alpha-2.")
     consignee = serializers.CharField(max_length=300, required=False, allow_blank=True)
     transport_mode = serializers.ChoiceField(choices=TransportMode.choices, required=False, allow_blank=True)
     customs_port = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -467,16 +466,7 @@ class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
         many=True, required=False, help_text="Create only: dated steps that back-load the history from draft."
     )
 
-    def validate_destination_country(self, value: str) -> str:
-        return value.upper()
-
     def validate(self, attrs: dict) -> dict:
-        po = attrs.get("purchase_order")
-        supplier = attrs.get("supplier") or getattr(self.instance, "supplier", None)
-        if po is not None and supplier is not None and po.supplier_id != supplier.pk:
-            raise serializers.ValidationError(
-                {"purchase_order": f"Purchase order {po} belongs to another supplier."}, code="wrong_supplier"
-            )
         status = self.initial_data.get("status") if isinstance(self.initial_data, dict) else None
         if status is not None and status != getattr(self.instance, "status", ApplicationStatus.DRAFT):
             raise serializers.ValidationError(

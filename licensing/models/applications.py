@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.models import ExternalRefModel, unique_external_ref
 
 from .items import TransportMode, Unit
@@ -59,14 +60,14 @@ class LicenceApplication(ExternalRefModel):
     purchase_order = models.ForeignKey(
         "suppliers.PurchaseOrder", null=True, blank=True, on_delete=models.SET_NULL, related_name="applications"
     )
-    contract_number = models.CharField(max_length=100, blank=True)
-    end_user = models.CharField(max_length=300)
-    end_use = models.TextField(blank=True)
-    destination_country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2.")
-    consignee = models.CharField(max_length=300, blank=True)
+    contract_number = models.CharField(max_length=100, blank=True, validators=v.SINGLE_LINE)
+    end_user = models.CharField(max_length=300, validators=v.SINGLE_LINE)
+    end_use = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
+    destination_country = models.CharField(max_length=2, help_text="ISO 3166 alpha-2.", validators=v.COUNTRY)
+    consignee = models.CharField(max_length=300, blank=True, validators=v.SINGLE_LINE)
     # Both are fixed at application: a split air/sea shipment needs separate licences.
     transport_mode = models.CharField(max_length=10, choices=TransportMode.choices, blank=True)
-    customs_port = models.CharField(max_length=100, blank=True)
+    customs_port = models.CharField(max_length=100, blank=True, validators=v.SINGLE_LINE)
     kind = models.CharField(max_length=10, choices=LicenceKind.choices, default=LicenceKind.SINGLE)
     # Changed only by licensing.services.application_transition (the one door).
     status = models.CharField(max_length=25, choices=ApplicationStatus.choices, default=S.DRAFT, editable=False)
@@ -74,14 +75,14 @@ class LicenceApplication(ExternalRefModel):
     accepted_on = models.DateField(null=True, blank=True, editable=False)
     decided_on = models.DateField(null=True, blank=True, editable=False)
     closed_on = models.DateField(null=True, blank=True, editable=False, help_text="Date of the final step.")
-    mofcom_number = models.CharField("MOFCOM application number", max_length=100, blank=True)
+    mofcom_number = models.CharField("MOFCOM application number", max_length=100, blank=True, validators=v.SINGLE_LINE)
     time_limit_exemption = models.CharField(
         max_length=20, choices=TimeLimitExemption.choices, blank=True, default=TimeLimitExemption.NONE
     )
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
 
     # The statutory clock, stored so the deadline scan and lists can filter and sort on it;
     # recomputed by the services whenever an input changes (licensing.clock computes it).
@@ -139,7 +140,7 @@ class ApplicationLine(models.Model):
     quantity = models.DecimalField(max_digits=18, decimal_places=3, validators=[MinValueValidator(0)])
     unit = models.CharField(max_length=5, choices=Unit.choices, default=Unit.KG)
     value = models.DecimalField(max_digits=18, decimal_places=2, null=True, blank=True)
-    currency = models.CharField(max_length=3, blank=True, default="USD")
+    currency = models.CharField(max_length=3, blank=True, default="USD", validators=v.CURRENCY)
     history = HistoricalRecords()
 
     class Meta:
@@ -163,16 +164,18 @@ class ApplicationEvent(models.Model):
     application = models.ForeignKey(LicenceApplication, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=25, choices=ApplicationStatus.choices, blank=True)
     to_status = models.CharField(max_length=25, choices=ApplicationStatus.choices)
-    on = models.DateField(help_text="The day the step happened in the real world.")
-    note = models.TextField(blank=True)
+    on = models.DateField(help_text="The day the step happened in the real world.", validators=v.DATE)
+    note = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    api_client = models.CharField(max_length=100, blank=True, help_text="The API key's name, for ERP steps.")
+    api_client = models.CharField(
+        max_length=100, blank=True, help_text="The API key's name, for ERP steps.", validators=v.SINGLE_LINE
+    )
     # The supplier contact who reported the step through the supplier portal (their name);
     # ``recorded_by`` is then the user who confirmed it, if it was held.
-    reported_by = models.CharField(max_length=200, blank=True)
+    reported_by = models.CharField(max_length=200, blank=True, validators=v.SINGLE_LINE)
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

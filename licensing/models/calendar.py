@@ -1,6 +1,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.models import TimestampedModel
 
 
@@ -14,9 +15,9 @@ class CalendarOverride(TimestampedModel):
         DAY_OFF = "day_off", "Day off"
         WORKING_DAY = "working_day", "Make-up working day"
 
-    date = models.DateField(unique=True)
+    date = models.DateField(unique=True, validators=v.DATE)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(max_length=200, blank=True, validators=v.SINGLE_LINE)
     history = HistoricalRecords()
 
     class Meta:
@@ -30,7 +31,7 @@ class PublishedCalendarYear(TimestampedModel):
     """A year whose official schedule staff have entered as overrides, so it is not estimated."""
 
     year = models.PositiveIntegerField(unique=True)
-    source = models.CharField(max_length=300, blank=True)
+    source = models.CharField(max_length=300, blank=True, validators=v.SINGLE_LINE)
     history = HistoricalRecords()
 
     class Meta:

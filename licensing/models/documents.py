@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
+
 
 def document_path(instance: "Document", filename: str) -> str:
     # A random name: the original name is kept in a column, never trusted as a path.
@@ -32,10 +34,10 @@ class Document(models.Model):
     )
     kind = models.CharField(max_length=30, choices=Kind.choices)
     file = models.FileField(upload_to=document_path, max_length=200)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
+    original_name = models.CharField(max_length=255, validators=v.SINGLE_LINE)
+    content_type = models.CharField(max_length=100, validators=v.SINGLE_LINE)
     size = models.PositiveIntegerField()
-    valid_until = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True, validators=v.DATE)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.models import ExternalRefModel, unique_external_ref
 
 from .applications import LicenceKind
@@ -19,18 +20,18 @@ class LicenceStatus(models.TextChoices):
 class Licence(ExternalRefModel):
     """An export licence MOFCOM granted; shipments draw down its lines (docs/architecture.md#drawdown)."""
 
-    number = models.CharField(max_length=100, unique=True)
+    number = models.CharField(max_length=100, unique=True, validators=v.SINGLE_LINE)
     application = models.ForeignKey(
         "licensing.LicenceApplication", null=True, blank=True, on_delete=models.SET_NULL, related_name="licences"
     )
     supplier = models.ForeignKey("suppliers.Supplier", on_delete=models.PROTECT, related_name="licences")
     kind = models.CharField(max_length=10, choices=LicenceKind.choices, default=LicenceKind.SINGLE)
-    valid_from = models.DateField()
-    valid_until = models.DateField()
+    valid_from = models.DateField(validators=v.DATE)
+    valid_until = models.DateField(validators=v.DATE)
     # active/exhausted/expired are kept in step by the services (drawdown, expiry sweep);
     # revoked is set by a person and stays.
     status = models.CharField(max_length=10, choices=LicenceStatus.choices, default=LicenceStatus.ACTIVE)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
     history = HistoricalRecords()
 
     class Meta:
@@ -74,8 +75,8 @@ class LicenceEvent(models.Model):
     licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="events")
     from_status = models.CharField(max_length=10, choices=LicenceStatus.choices, blank=True)
     to_status = models.CharField(max_length=10, choices=LicenceStatus.choices)
-    on = models.DateField(help_text="The day the change took effect.")
-    reason = models.CharField(max_length=200, blank=True)
+    on = models.DateField(help_text="The day the change took effect.", validators=v.DATE)
+    reason = models.CharField(max_length=200, blank=True, validators=v.SINGLE_LINE)
     recorded_at = models.DateTimeField(auto_now_add=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

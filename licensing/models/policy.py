@@ -1,6 +1,7 @@
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.models import TimestampedModel
 
 
@@ -39,16 +40,16 @@ class PolicyEvent(TimestampedModel):
         MEDIUM = "medium", "Medium"
         LOW = "low", "Low"
 
-    date = models.DateField(db_index=True)
-    title = models.CharField(max_length=300)
+    date = models.DateField(db_index=True, validators=v.DATE)
+    title = models.CharField(max_length=300, validators=v.SINGLE_LINE)
     jurisdiction = models.CharField(max_length=10, choices=Jurisdiction.choices)
     kind = models.CharField(max_length=30, choices=Kind.choices)
-    summary = models.TextField(blank=True)
+    summary = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE)
     # Element symbols as the source gives them; ``items`` is resolved from them. Empty: all.
-    elements = models.CharField(max_length=100, blank=True)
+    elements = models.CharField(max_length=100, blank=True, validators=v.SINGLE_LINE)
     items = models.ManyToManyField("licensing.ControlledItem", blank=True, related_name="policy_events")
-    source_title = models.CharField(max_length=300, blank=True)
-    source_url = models.URLField(max_length=500, blank=True)
+    source_title = models.CharField(max_length=300, blank=True, validators=v.SINGLE_LINE)
+    source_url = models.URLField(max_length=500, blank=True, validators=v.SINGLE_LINE)
     confidence = models.CharField(max_length=10, choices=Confidence.choices, default=Confidence.MEDIUM)
     lead_days = models.JSONField(default=default_lead_days, help_text="Alert this many days before, e.g. [30, 7, 1].")
     is_reference = models.BooleanField(default=False, help_text="Loaded from the shipped reference data.")

@@ -13,6 +13,7 @@ from core.api.fields import ExternalRefInputMixin, IdRelatedField
 from licensing.api.fields import ItemCodeField
 from licensing.api.serializers import LicenceLineInputSerializer
 from licensing.models import Licence, LicenceApplication, LicenceKind, LicenceLine, LicenceStatus, TransportMode, Unit
+from shipments.drawdown import shipment_warnings
 from shipments.models import Shipment, ShipmentLine, ShipmentStatus
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
@@ -46,7 +47,8 @@ class SupplierInputSerializer(ExternalRefInputMixin, serializers.Serializer):
 
     name = serializers.CharField(max_length=200)
     local_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    country = serializers.RegexField(r"^[A-Za-z]{2}$", required=False, help_text="ISO 3166 alpha-2; default CN.")
+    # Codes are checked by the model (core.validators, through supplier_save), like every door.
+    country = serializers.CharField(max_length=2, required=False, help_text="ISO 3166 alpha-2; default CN.")
     uscc = serializers.CharField(
         max_length=18, required=False, allow_blank=True, help_text="Unified social credit code (18 characters)."
     )
@@ -68,7 +70,7 @@ class PurchaseOrderLineSerializer(serializers.ModelSerializer):
     unit_price = serializers.DecimalField(
         max_digits=18, decimal_places=4, min_value=Decimal("0"), required=False, allow_null=True
     )
-    currency = serializers.RegexField(r"^[A-Z]{3}$", required=False, default="USD")
+    currency = serializers.CharField(max_length=3, required=False, default="USD", help_text="ISO 4217.")
 
     class Meta:
         model = PurchaseOrderLine
@@ -131,6 +133,7 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
 class ShipmentSerializer(serializers.ModelSerializer):
     lines = ShipmentLineSerializer(many=True, read_only=True)
     ships_after_expiry = serializers.BooleanField(read_only=True, help_text="Planned to ship after its licence ends.")
+    warnings = serializers.SerializerMethodField(help_text="What the shipment is accepted with a warning for.")
     transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True, read_only=True)
 
     class Meta:
@@ -151,6 +154,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "held_on",
             "customs_response_due",
             "ships_after_expiry",
+            "warnings",
             "overdraw_override",
             "override_note",
             "notes",
@@ -159,6 +163,9 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+    def get_warnings(self, obj: Shipment) -> list[str]:
+        return shipment_warnings(obj)
 
 
 class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
@@ -189,19 +196,9 @@ class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     override_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=5000)
 
     def validate(self, attrs: dict) -> dict:
+        # The rules of a shipment (ETA after ETD, purchase order and licence of its supplier,
+        # drawdown) are shipments.services.shipment_save's, the same for every door.
         instance = self.instance
-        supplier = attrs.get("supplier") or getattr(instance, "supplier", None)
-        po = attrs.get("purchase_order")
-        if po is not None and supplier is not None and po.supplier_id != supplier.pk:
-            raise serializers.ValidationError(
-                {"purchase_order": f"Purchase order {po.number} belongs to another supplier."}, code="wrong_supplier"
-            )
-        etd = attrs.get("planned_ship_date", getattr(instance, "planned_ship_date", None))
-        eta = attrs.get("eta", getattr(instance, "eta", None))
-        if etd and eta and eta < etd:
-            raise serializers.ValidationError(
-                {"eta": "The ETA cannot be before the planned ship date."}, code="invalid_range"
-            )
         if instance is None and not attrs.get("lines"):
             raise serializers.ValidationError({"lines": "A shipment needs at least one line."}, code="required")
         return attrs
@@ -283,15 +280,6 @@ class LicenceInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     lines = LicenceLineInputSerializer(many=True, allow_empty=False)
 
-    def validate(self, attrs: dict) -> dict:
-        application = attrs.get("application")
-        if application is not None and application.supplier_id != attrs["supplier"].pk:
-            raise serializers.ValidationError(
-                {"application": f"Application {application.reference} is filed by another supplier."},
-                code="wrong_supplier",
-            )
-        return attrs
-
 
 class LicenceUpdateSerializer(ExternalRefInputMixin, serializers.Serializer):
     external_ref_model = Licence
@@ -307,12 +295,7 @@ class LicenceUpdateSerializer(ExternalRefInputMixin, serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
 
     def validate(self, attrs: dict) -> dict:
-        start = attrs.get("valid_from", getattr(self.instance, "valid_from", None))
-        end = attrs.get("valid_until", getattr(self.instance, "valid_until", None))
-        if start and end and end < start:
-            raise serializers.ValidationError(
-                {"valid_until": "The licence cannot end before it starts."}, code="invalid_range"
-            )
+        # The validity range is licence_update's rule (one message for every door).
         if isinstance(self.initial_data, dict) and "lines" in self.initial_data:
             raise serializers.ValidationError(
                 {"lines": "A licence's lines cannot change after it is recorded."}, code="read_only"

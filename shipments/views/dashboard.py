@@ -15,14 +15,13 @@ from core.permissions import role_required
 from core.roles import Role
 from licensing import clock
 from licensing.analytics import delay_stats_cached
-from licensing.models import Licence, LicenceApplication, LicenceStatus, PolicyEvent
+from licensing.models import LicenceApplication, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES, OPEN_STATUSES
 from licensing.selectors import due_between_q, overdue_q
 from licensing.views.applications import decorate_clocks
 
 from ..models import Shipment, ShipmentStatus
-from ..selectors import licence_has_balance_q, purchase_orders_at_risk
-from .filters import shipments_at_risk_q
+from ..selectors import licences_expiring, purchase_orders_at_risk, shipments_at_risk_q
 from .shipments import decorate_risk
 
 DUE_SOON_WORKING_DAYS = 10
@@ -38,16 +37,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     applications = LicenceApplication.objects.select_related("supplier")
     overdue_qs = applications.filter(overdue_q(today)).order_by("decision_due", "id")
     due_qs = applications.filter(due_between_q(today, soon)).order_by("decision_due", "id")
-    expiring_qs = (
-        Licence.objects.filter(
-            status=LicenceStatus.ACTIVE,
-            valid_until__gte=today,
-            valid_until__lte=today + dt.timedelta(days=EXPIRING_DAYS),
-        )
-        .filter(licence_has_balance_q())
-        .select_related("supplier")
-        .order_by("valid_until", "id")
-    )
+    expiring_qs = licences_expiring(today, EXPIRING_DAYS).select_related("supplier")
     shipments_qs = (
         Shipment.objects.filter(shipments_at_risk_q(today)).select_related("supplier", "licence").order_by("eta", "id")
     )

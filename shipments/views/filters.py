@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import django_filters as df
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Q
 
 from licensing import clock
 from licensing.models import Licence, LicenceStatus
 from suppliers.models import PurchaseOrder, Supplier
 
 from ..models import PENDING_STATUSES, Shipment, ShipmentStatus
-from ..selectors import licence_has_balance_q, purchase_orders_at_risk
+from ..selectors import licence_has_balance_q, licences_expiring_q, purchase_orders_at_risk, shipments_at_risk_q
 
 SEARCH = forms.TextInput(attrs={"type": "search", "placeholder": "Search…"})
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -21,19 +19,6 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 def _suppliers(request):
     return Supplier.objects.only("id", "name")
-
-
-def shipments_at_risk_q(today: dt.date) -> Q:
-    """Late (ETA passed, not delivered), held with a customs response due, or planned to ship
-    after the licence ends: the three ways a shipment needs attention (docs/architecture.md#alerts)."""
-    late = Q(status__in=list(PENDING_STATUSES), eta__lt=today)
-    held = Q(status=ShipmentStatus.HELD, customs_response_due__isnull=False)
-    after_expiry = Q(
-        status__in=[ShipmentStatus.PLANNED, ShipmentStatus.BOOKED],
-        licence__isnull=False,
-        planned_ship_date__gt=F("licence__valid_until"),
-    )
-    return late | held | after_expiry
 
 
 class SupplierFilter(df.FilterSet):
@@ -141,10 +126,7 @@ class LicenceFilter(df.FilterSet):
     def by_expiring(self, queryset, name, value):
         if value is None:
             return queryset
-        today = clock.today()
-        return queryset.filter(
-            status=LicenceStatus.ACTIVE, valid_until__gte=today, valid_until__lte=today + dt.timedelta(days=int(value))
-        )
+        return queryset.filter(licences_expiring_q(clock.today(), int(value)))
 
     def by_balance(self, queryset, name, value):
         return queryset.filter(licence_has_balance_q()) if value else queryset

@@ -112,13 +112,6 @@ def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _same_lines(new: list[dict], old: list[dict]) -> bool:
-    def key(line: dict) -> tuple:
-        return (getattr(line["item"], "pk", line["item"]), line["quantity"].normalize(), line["unit"])
-
-    return sorted(map(key, new)) == sorted(map(key, old))
-
-
 def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
     items = ItemChoices()
     can_force = has_role(request.user, Role.COMPLIANCE)
@@ -133,13 +126,10 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
         lines = ShipmentLineFormSet(request.POST, prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
         if form.is_valid() and lines.is_valid():
             fields = {name: form.cleaned_data[name] for name in ShipmentForm.Meta.fields}
-            new_lines = lines_data(lines)
-            if shipment and _same_lines(new_lines, initial_lines):
-                new_lines = None  # unchanged lines keep a previously forced over-draw accepted
             try:
                 saved = services.shipment_save(
                     shipment=shipment,
-                    lines=new_lines,
+                    lines=lines_data(lines),
                     licence=form.cleaned_data["licence"],
                     force=bool(form.cleaned_data.get("force")),
                     override_note=form.cleaned_data.get("override_note", ""),
@@ -159,6 +149,8 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
                 messages.success(request, f"Shipment {saved.reference} saved.")
                 if saved.overdraw_override and form.cleaned_data.get("force"):
                     messages.warning(request, "The over-draw was forced; your note is recorded on the shipment.")
+                for warning in saved.warnings:
+                    messages.warning(request, warning)
                 if saved.licence_id is None and saved.suggested_licence:
                     messages.info(request, f"Suggested licence: {saved.suggested_licence.number}.")
                 return redirect("shipment-detail", pk=saved.pk)

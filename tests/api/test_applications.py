@@ -18,7 +18,7 @@ def body(supplier, dy):
     return {
         "supplier": supplier.pk,
         "end_user": "Motor Works GmbH",
-        "destination_country": "de",
+        "destination_country": "DE",
         "lines": [{"item": "DY", "quantity": "500", "value": "175000.00", "currency": "USD"}],
     }
 

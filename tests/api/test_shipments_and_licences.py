@@ -204,3 +204,13 @@ def test_licence_filters(erp, supplier, licence, tb):
     assert ids("item=TB") == [other.pk]
     assert ids("valid_until_to=2026-06-30") == [licence.pk]
     assert ids("status=active") == [licence.pk, other.pk]
+
+
+def test_a_shipment_planned_after_its_licence_ends_is_created_with_a_warning(erp, supplier, licence):
+    r = erp.post("/api/v1/shipments/", shipment(supplier, licence, planned_ship_date="2026-06-10"))
+    assert r.status_code == 201, r.json()
+    assert r.json()["ships_after_expiry"] is True
+    assert r.json()["warnings"] == [
+        "The shipment is planned to ship on 2026-06-10, after licence LIC-1 ends (2026-05-31): "
+        "ship earlier or assign another licence."
+    ]

@@ -22,7 +22,7 @@ def test_it_round_trips_every_resource(erp, dy, supplier, frozen):
         {
             "supplier": supplier.pk,
             "end_user": "X",
-            "destination_country": "de",
+            "destination_country": "DE",
             "lines": [{"item": "DY", "quantity": "100"}],
             "events": [{"to": "submitted", "on": "2025-09-20"}, {"to": "accepted", "on": "2025-09-26"}],
         },

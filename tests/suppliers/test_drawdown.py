@@ -157,7 +157,9 @@ def test_the_licence_becomes_exhausted_and_active_again(supplier, make_licence, 
 
 def test_an_expired_licence_stays_expired(supplier, make_licence, dy, frozen_today):
     licence = make_licence("LIC-OLD", [(dy, "100", "kg")], valid_from=D(2024, 6, 1), valid_until=D(2025, 5, 31))
-    ship(supplier, licence, [(dy, "100", "kg")], planned_ship_date=D(2025, 5, 1), eta=D(2025, 6, 1))
+    # Shipped while the licence was valid: recorded afterwards without a refusal.
+    ship(supplier, licence, [(dy, "100", "kg")], planned_ship_date=D(2025, 5, 1), eta=D(2025, 6, 1),
+         actual_ship_date=D(2025, 5, 1), status="in_transit")
     licence.refresh_from_db()
     assert licence.status == LicenceStatus.EXPIRED
 
@@ -226,3 +228,32 @@ def test_drawdown_of_a_page_of_lines_is_one_query(supplier, make_licence, dy, tb
     with django_assert_num_queries(2):
         licences = list(selectors.licences_with_lines())
         assert sum(len(lic.lines.all()) for lic in licences) == 10
+
+
+def test_an_expired_licence_is_refused_unless_compliance_forces_it_with_a_note(
+    supplier, make_licence, dy, procurement, compliance, frozen_today
+):
+    old = make_licence("LIC-OLD", [(dy, "100", "kg")], valid_from=D(2024, 6, 1), valid_until=D(2025, 5, 31))
+    with pytest.raises(ConflictError) as exc:
+        ship(supplier, old, [(dy, "10", "kg")], actor=procurement)
+    assert exc.value.message_dict == {"licence": ["Licence LIC-OLD expired on 2025-05-31."]}
+    with pytest.raises(DomainError) as exc:
+        ship(supplier, old, [(dy, "10", "kg")], actor=procurement, force=True, override_note="MOFCOM extended it")
+    assert "force" in exc.value.message_dict  # compliance only
+    shipment = ship(supplier, old, [(dy, "10", "kg")], actor=compliance, force=True, override_note="Extended")
+    assert (shipment.overdraw_override, shipment.override_note, shipment.override_by) == (True, "Extended", compliance)
+    # The forced refusal survives an edit that keeps the licence and the lines.
+    services.shipment_save(shipment=shipment, notes="booked with the carrier", actor=procurement,
+                           lines=[{"item": dy, "quantity": Decimal("10"), "unit": "kg"}])
+
+
+def test_a_shipment_planned_after_its_valid_licence_ends_is_saved_with_a_warning(
+    supplier, make_licence, dy, frozen_today
+):
+    licence = make_licence("LIC-SHORT", [(dy, "100", "kg")], valid_until=D(2025, 12, 31))
+    shipment = ship(supplier, licence, [(dy, "10", "kg")], planned_ship_date=D(2026, 1, 15))
+    assert shipment.pk and shipment.warnings == [
+        "The shipment is planned to ship on 2026-01-15, after licence LIC-SHORT ends (2025-12-31): "
+        "ship earlier or assign another licence."
+    ]
+    assert ship(supplier, licence, [(dy, "10", "kg")], planned_ship_date=D(2025, 12, 15)).warnings == []

@@ -4,7 +4,7 @@ Each thread has its own database connection (Django opens one per thread) and it
 transaction. Both wait at a barrier and then call shipment_save at the same moment, each
 asking for 600 kg of a line with 1000 kg.
 
-Why the lock matters: without ``select_for_update`` in shipments.services._check_drawdown
+Why the lock matters: without ``select_for_update`` in shipments.services._licence_balances
 both transactions would read the balance (1000 kg: neither sees the other's uncommitted
 shipment under READ COMMITTED), both would pass the check and both would commit, leaving
 -200 kg. With the lock, the second writer blocks on the licence lines' row locks until the
@@ -61,10 +61,11 @@ def _race(supplier, item, licence, barrier: threading.Barrier) -> tuple[list, li
             connections.close_all()  # this thread's own connection
 
     threads = [threading.Thread(target=writer, args=(n,)) for n in (1, 2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(TIMEOUT * 2)
+    with at(dt.date(2025, 12, 1)):  # while the licence is valid (time-machine travels every thread)
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(TIMEOUT * 2)
     assert not any(thread.is_alive() for thread in threads), "a writer hung"
     return results, errors
 

@@ -43,7 +43,7 @@ def test_a_bad_uscc_is_refused_saying_why(db, code, message):
 def test_a_supplier_is_saved_with_its_code_upper_case(procurement):
     code = _uscc("91150200MA0N1KJ0X")
     supplier = supplier_services.supplier_save(
-        name="Baotou Jinshan Magnet", local_name="包头金山磁材有限公司", uscc=code.lower(), country="cn",
+        name="Baotou Jinshan Magnet", local_name="包头金山磁材有限公司", uscc=code.lower(), country="CN",
         actor=procurement,
     )
     assert (supplier.uscc, supplier.country) == (code, "CN")

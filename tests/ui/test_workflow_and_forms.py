@@ -114,7 +114,7 @@ def test_applications_are_created_and_edited_with_lines(scene, procurement, clie
         "supplier": scene.suppliers["ganzhou"].pk,
         "kind": "single",
         "end_user": "Hokuriku Servo K.K.",
-        "destination_country": "jp",
+        "destination_country": "JP",
         "time_limit_exemption": "",
         **_lines(
             "lines",
@@ -182,7 +182,7 @@ def test_a_shipment_without_licence_shows_the_suggested_one(scene, procurement, 
 @pytest.mark.django_db
 def test_purchase_orders_and_suppliers_are_created_through_their_forms(scene, procurement, client):
     client.force_login(procurement)
-    supplier = {"name": "Xiamen Tungsten", "country": "cn", "active": "on"}
+    supplier = {"name": "Xiamen Tungsten", "country": "CN", "active": "on"}
     response = client.post("/suppliers/new/", {**supplier, "uscc": "bad"})
     assert response.status_code == 200 and "18 characters" in response.content.decode()
     response = client.post("/suppliers/new/", supplier)
