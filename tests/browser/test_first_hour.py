@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+
 import pytest
 from playwright.sync_api import expect
 
@@ -49,3 +52,68 @@ def test_it_shows_each_workflow_error_where_the_user_acted(page, world, htmx):
     assert "valid from" in text or "before" in text or "after" in text, text
     app.refresh_from_db()
     assert app.status == "accepted"
+
+
+def _dialog(page):
+    dialog = page.locator("dialog#confirm-dialog")
+    expect(dialog).to_be_visible()
+    return dialog
+
+
+def test_it_asks_before_revoking_a_key_resetting_the_calendar_link_and_marking_all_read(page, world):
+    from core.models import ApiKey
+    from notifications.models import Alert, Delivery, Preference
+    from tests.factories import UserFactory
+
+    ada = UserFactory(username="ada", role="admin")
+    login(page, "ada")
+    page.goto("/settings/api-keys/")
+    page.fill("#id_name", "sap-prod")
+    page.click("text=Create key")
+    page.click("button:has-text('Revoke')")
+    dialog = _dialog(page)
+    assert "sap-prod" in dialog.inner_text() and "refused" in dialog.inner_text()
+    dialog.locator("text=Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert ApiKey.objects.get(name="sap-prod").revoked_at is None
+    page.click("button:has-text('Revoke')")
+    _dialog(page).locator("#confirm-ok").click()
+    expect(page.locator(".badge", has_text="Revoked")).to_be_visible()
+    assert ApiKey.objects.get(name="sap-prod").revoked_at is not None
+
+    page.goto("/settings/notifications/")
+    before = Preference.objects.get(user__username="ada").ics_token
+    page.click("button:has-text('Make a new link')")
+    assert "stops working" in _dialog(page).inner_text()
+    page.locator("#confirm-ok").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    assert Preference.objects.get(user__username="ada").ics_token != before
+
+    alert = Alert.objects.create(kind="shipment_late", subject_type="shipment", subject_id=1, threshold="eta@x",
+                                 alerted_on=dt.date(2025, 12, 1), batch=uuid.uuid4(), message="Shipment X is late.")
+    Delivery.objects.create(alert=alert, user=ada, mode="digest")
+    page.goto("/alerts/")
+    page.click("button:has-text('Mark all read')")
+    assert "Nothing is deleted" in _dialog(page).inner_text()
+    page.locator("#confirm-ok").click()
+    expect(page.locator(".message.success")).to_contain_text("1 marked read")
+    assert Delivery.objects.get(alert=alert).read_at is not None
+
+
+def test_it_asks_before_a_final_step_and_names_it(page, world):
+    login(page, "pat")
+    app = world.apps["submitted"]
+    page.goto(f"/applications/{app.pk}/")
+    page.select_option("#id_to", "withdrawn")
+    page.fill("#id_on", "2025-11-28")
+    page.click("text=Record step")
+    dialog = _dialog(page)
+    assert "Withdrawn" in dialog.inner_text() and app.reference in dialog.inner_text()
+    dialog.locator("text=Cancel").click()
+    app.refresh_from_db()
+    assert app.status == "submitted"
+    page.click("text=Record step")
+    _dialog(page).locator("#confirm-ok").click()
+    expect(page.locator("h1")).to_contain_text("Withdrawn")
+    app.refresh_from_db()
+    assert app.status == "withdrawn"
