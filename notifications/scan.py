@@ -318,13 +318,13 @@ def po_at_risk(ctx: ScanContext) -> list[Alert]:
         _not_alerted(K.PO_AT_RISK, T.PURCHASE_ORDER, lead=None, due="needed_by")
     )
     out = []
-    for r in qs.values("pk", "number", "supplier__name", "needed_by", "expected_arrival"):
-        expected = f", expected around {_hd(r['expected_arrival'])}" if r["expected_arrival"] else ""
+    for r in qs.values("pk", "number", "supplier__name", "needed_by", "expected_arrival", "risk", "risk_reason"):
+        state = "late" if r["risk"] == "late" else "at risk"
+        why = r["risk_reason"] or f"Needed by {_hd(r['needed_by'])}."
         out.append(ctx.alert(
             kind=K.PO_AT_RISK, subject_type=T.PURCHASE_ORDER, subject_id=r["pk"], due_on=r["needed_by"],
             threshold=f"risk@{r['needed_by']}", url=url_for(T.PURCHASE_ORDER, r["pk"]),
-            message=f"Purchase order {r['number']} ({r['supplier__name']}) is at risk: needed by {_hd(r['needed_by'])}"
-            f"{expected}.",
+            message=f"Purchase order {r['number']} ({r['supplier__name']}) is {state}. {why}",
         ))
     return out
 

@@ -70,6 +70,10 @@ class PurchaseOrder(ExternalRefModel):
     # Set by the at-risk rule (docs/analytics.md) when predictions are refreshed.
     at_risk = models.BooleanField(default=False, editable=False)
     expected_arrival = models.DateField(null=True, blank=True, editable=False)
+    # "late" (needed-by passed, goods not arrived) or "at_risk" (expected after needed-by),
+    # with the cause in words and the date it rests on (shipments/risk.py).
+    risk = models.CharField(max_length=10, blank=True, default="", editable=False)
+    risk_reason = models.CharField(max_length=300, blank=True, default="", editable=False)
     history = HistoricalRecords()
 
     class Meta:
