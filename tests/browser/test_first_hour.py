@@ -117,3 +117,16 @@ def test_it_asks_before_a_final_step_and_names_it(page, world):
     expect(page.locator("h1")).to_contain_text("Withdrawn")
     app.refresh_from_db()
     assert app.status == "withdrawn"
+
+
+def test_the_api_docs_render_offline_from_our_own_files(page, world):
+    outside = []  # every request leaving our server is refused, as on a machine without internet
+    login(page, "pat")
+    origin = page.url.split("/", 3)[:3]
+    origin = "/".join(origin)
+    page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(origin)
+               else (outside.append(route.request.url), route.abort()))
+    page.goto("/api/docs/")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Rare-earth licence tracker API")
+    expect(page.locator(".opblock").first).to_be_visible()
+    assert outside == [], outside
