@@ -10,7 +10,7 @@ from django.urls import reverse
 from licensing import clock
 from licensing.models import Licence, LicenceStatus, PolicyEvent
 from licensing.selectors import clock_running_applications
-from shipments.models import PENDING_STATUSES, Shipment
+from shipments.models import PENDING_STATUSES, Shipment, ShipmentStatus
 
 from .models import SEVERITY_RANK, Alert, Delivery, Preference, WebhookDelivery, WebhookEndpoint
 
@@ -60,7 +60,8 @@ def preference_by_ics_token(token: str) -> Preference | None:
 
 def ics_entries(today: dt.date | None = None) -> list[dict]:
     """What the calendar feed shows: decision due dates of running clocks, expiries of active
-    licences, ETAs of pending shipments and policy events from a month back. Four queries."""
+    licences, ETAs of pending shipments, customs answer-by dates of held shipments and policy
+    events from a month back. Five queries."""
     today = today or clock.today()
     entries = []
     for pk, ref, due, name in clock_running_applications().values_list("pk", "reference", "decision_due",
@@ -77,6 +78,10 @@ def ics_entries(today: dt.date | None = None) -> list[dict]:
     ):
         entries.append({"uid": f"shipment-{pk}-eta", "date": eta, "summary": f"ETA of shipment {ref}",
                         "url": reverse("shipment-detail", args=[pk])})
+    for pk, ref, due in Shipment.objects.filter(status=ShipmentStatus.HELD, customs_response_due__isnull=False
+                                                ).values_list("pk", "reference", "customs_response_due"):
+        entries.append({"uid": f"shipment-{pk}-customs", "date": due,
+                        "summary": f"Answer customs by: shipment {ref} (held)", "url": reverse("shipment-detail", args=[pk])})
     for pk, date, title, jurisdiction in PolicyEvent.objects.filter(
         date__gte=today - dt.timedelta(days=31)
     ).values_list("pk", "date", "title", "jurisdiction"):
