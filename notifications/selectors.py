@@ -81,7 +81,8 @@ def ics_entries(today: dt.date | None = None) -> list[dict]:
     for pk, ref, due in Shipment.objects.filter(status=ShipmentStatus.HELD, customs_response_due__isnull=False
                                                 ).values_list("pk", "reference", "customs_response_due"):
         entries.append({"uid": f"shipment-{pk}-customs", "date": due,
-                        "summary": f"Answer customs by: shipment {ref} (held)", "url": reverse("shipment-detail", args=[pk])})
+                        "summary": f"Answer customs by: shipment {ref} (held)",
+                        "url": reverse("shipment-detail", args=[pk])})
     for pk, date, title, jurisdiction in PolicyEvent.objects.filter(
         date__gte=today - dt.timedelta(days=31)
     ).values_list("pk", "date", "title", "jurisdiction"):

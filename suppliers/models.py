@@ -4,7 +4,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core.choices import Unit
-from core.models import ExternalRefModel, unique_external_ref
+from core.models import ExternalRefModel, field_check, unique_external_ref
 
 # Unified social credit code (GB 32100-2015): 18 characters from this alphabet, the last a
 # check character computed from the first 17.
@@ -99,9 +99,11 @@ class PurchaseOrderLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="po_line_price_not_negative"
+            field_check(condition=Q(quantity__gt=0), name="po_line_quantity_positive", field="quantity",
+                        message="Give a quantity above zero."),
+            field_check(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="po_line_price_not_negative",
+                field="unit_price", message="The unit price cannot be negative.",
             ),
         ]
 

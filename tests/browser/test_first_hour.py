@@ -8,7 +8,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import login
+from .conftest import login, screenshot
 
 pytestmark = [pytest.mark.browser]
 
@@ -130,3 +130,32 @@ def test_the_api_docs_render_offline_from_our_own_files(page, world):
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Rare-earth licence tracker API")
     expect(page.locator(".opblock").first).to_be_visible()
     assert outside == [], outside
+
+
+OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+
+
+def test_every_main_page_fits_a_phone_and_a_desktop_without_sideways_scrolling(page, world):
+    from licensing.models import LicenceApplication
+
+    LicenceApplication.objects.filter(pk=world.apps["due"].pk).update(end_use="x" * 20_000)  # one long word
+    login(page, "chen")
+    paths = [
+        "/", "/applications/", f"/applications/{world.apps['due'].pk}/", "/applications/new/", "/licences/",
+        f"/licences/{world.licences['long'].pk}/", "/shipments/", "/shipments/new/",
+        f"/shipments/{world.shipments['held'].pk}/", "/purchase-orders/",
+        f"/purchase-orders/{world.orders['risk'].pk}/", "/suppliers/", "/policy/", "/alerts/",
+        "/settings/notifications/",
+    ]
+    wide = {}
+    for width in (1440, 390):
+        page.set_viewport_size({"width": width, "height": 900})
+        for path in paths:
+            page.goto(path)
+            extra = page.evaluate(OVERFLOW)
+            if extra > 0:
+                wide[(width, path)] = extra
+    assert wide == {}
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    screenshot(page, "dashboard-phone.png")
