@@ -27,6 +27,18 @@ class ExternalRefModel(TimestampedModel):
         abstract = True
 
 
+# Constraint name -> the field its violation is about: save_validated and lines_create show the
+# constraint's plain message beside that field instead of Django's 'Constraint "x" is violated'.
+CONSTRAINT_FIELDS: dict[str, str] = {}
+
+
+def field_check(*, condition: Q, name: str, field: str, message: str) -> models.CheckConstraint:
+    """A CheckConstraint whose violation reads in plain words and belongs to ``field``."""
+    CONSTRAINT_FIELDS[name] = field
+    return models.CheckConstraint(condition=condition, name=name, violation_error_code=name,
+                                  violation_error_message=message)
+
+
 def unique_external_ref(name: str) -> models.UniqueConstraint:
     """The partial unique constraint behind upserts by ERP key (blank values may repeat)."""
     return models.UniqueConstraint(fields=["external_ref"], condition=~Q(external_ref=""), name=name)

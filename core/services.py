@@ -11,6 +11,24 @@ from django.core.exceptions import ValidationError
 from .errors import DomainError
 
 
+def constraint_errors_to_fields(exc: ValidationError) -> dict[str, list]:
+    """The errors of a full_clean by field, a named constraint's message moved from the
+    non-field errors to the field it is about (core.models.field_check)."""
+    from .models import CONSTRAINT_FIELDS  # models import nothing from here; kept local all the same
+
+    errors: dict[str, list] = dict(exc.error_dict) if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
+    rest = []
+    for error in errors.pop("__all__", []):
+        field = CONSTRAINT_FIELDS.get(getattr(error, "code", None) or "")
+        if field:
+            errors.setdefault(field, []).append(error)
+        else:
+            rest.append(error)
+    if rest:
+        errors["__all__"] = rest
+    return errors
+
+
 def save_validated(instance, *, actor=None, reason: str = "", update_fields: Sequence[str] | None = None) -> None:
     """full_clean then save, with the actor and reason on the history row."""
     instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
@@ -21,7 +39,7 @@ def save_validated(instance, *, actor=None, reason: str = "", update_fields: Seq
         raise
     except ValidationError as exc:
         # Callers (API, UI, commands) tell bad input from bugs by DomainError: a 400, never a 500.
-        raise DomainError(exc.error_dict if hasattr(exc, "error_dict") else {"__all__": exc.error_list}) from exc
+        raise DomainError(constraint_errors_to_fields(exc)) from exc
     instance.save(update_fields=update_fields)
 
 
@@ -50,7 +68,7 @@ def lines_create(model, owner_field: str, owner, lines: Iterable[Mapping[str, An
         try:
             line.full_clean(exclude=[owner_field])
         except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
+            for name, messages in ValidationError(constraint_errors_to_fields(exc)).message_dict.items():
                 errors[f"lines[{i}].{name}"] = messages
         made.append(line)
     if errors:

@@ -261,11 +261,9 @@ def _application(b: _Build, n: int, start: dt.date, steps: list[dict], *, kind: 
         )
         if i == len(steps) - 1 and step["to"] in (S.REJECTED, S.WITHDRAWN):
             services.purchase_order_save(purchase_order=po, status="cancelled", actor=b.actor)
-    # The demo pretends the record was made on the day of the draft (cosmetic: lists sort by it).
-    created = dt.datetime.combine(start, dt.time(9), tzinfo=dt.UTC)
-    LicenceApplication.objects.filter(pk=application.pk).update(
-        created_at=created, reference=f"LA-{start:%Y}-{application.pk:05d}"
-    )
+    # The reference carries the year the file was started. The record keeps its real creation
+    # time: its history was typed in afterwards, so (like an ERP back-load) it alerts nobody.
+    LicenceApplication.objects.filter(pk=application.pk).update(reference=f"LA-{start:%Y}-{application.pk:05d}")
     return application
 
 

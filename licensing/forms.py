@@ -87,6 +87,26 @@ class ApplicationForm(forms.ModelForm):
         widgets = {"end_use": forms.Textarea(attrs={"rows": 2}), "notes": forms.Textarea(attrs={"rows": 3})}
 
 
+class ConfirmingSelect(forms.Select):
+    """A select whose options may carry a ``data-confirm`` question (asked by base.html)."""
+
+    def __init__(self, *args, confirms: dict[str, str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.confirms = confirms or {}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.confirms:
+            option["attrs"]["data-confirm"] = self.confirms[str(value)]
+        return option
+
+
+FINAL_STEP_QUESTION = (
+    "Record “{label}” for {reference}? This is a final status: the application cannot move again, and the "
+    "statutory clock stops. Only a compliance user can undo it, by correcting the step with a reason."
+)
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(label="Move to")
     on = forms.DateField(label="Date it happened", widget=DATE)
@@ -97,6 +117,11 @@ class TransitionForm(forms.Form):
         super().__init__(*args, **kwargs)
         labels = dict(ApplicationStatus.choices)
         self.fields["to"].choices = [(s, labels[s]) for s in TRANSITIONS[application.status]]
+        finals = (ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN)
+        self.fields["to"].widget = ConfirmingSelect(
+            choices=self.fields["to"].choices,
+            confirms={s: FINAL_STEP_QUESTION.format(label=labels[s], reference=application.reference) for s in finals},
+        )
 
 
 class ApprovedLicenceForm(forms.Form):

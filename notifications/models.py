@@ -29,10 +29,6 @@ class Kind(models.TextChoices):
     SUPPLIER_REPORT = "supplier_report", "Step reported by a supplier"
 
 
-# Kinds a new user receives without asking: all but the noisy status_changed (docs/architecture.md#alerts).
-DEFAULT_OFF_KINDS = frozenset({Kind.STATUS_CHANGED})
-
-
 class SubjectType(models.TextChoices):
     APPLICATION = "application", "Application"
     LICENCE = "licence", "Licence"
@@ -47,6 +43,42 @@ class Severity(models.TextChoices):
     INFO = "info", "Info"
     WARNING = "warning", "Warning"
     CRITICAL = "critical", "Critical"
+
+
+# Each kind's severity (docs/alerts.md, "Severity and default delivery"): critical is what
+# costs money or breaks the law if nobody acts today; warning needs action this week; info is
+# worth knowing. An alert may be raised above its kind's severity when its deadline is close
+# (a decision due tomorrow is critical), never below it.
+KIND_SEVERITY: dict[str, str] = {
+    Kind.DECISION_OVERDUE: Severity.CRITICAL,
+    Kind.SHIPMENT_AFTER_EXPIRY: Severity.CRITICAL,
+    Kind.CUSTOMS_RESPONSE_DUE: Severity.CRITICAL,
+    Kind.DECISION_DUE_SOON: Severity.WARNING,
+    Kind.SUPPLEMENT_REQUESTED: Severity.WARNING,
+    Kind.ACCEPTANCE_PENDING: Severity.WARNING,
+    Kind.LICENCE_EXPIRING: Severity.WARNING,
+    Kind.LICENCE_LOW_BALANCE: Severity.WARNING,
+    Kind.SHIPMENT_LATE: Severity.WARNING,
+    Kind.PO_AT_RISK: Severity.WARNING,
+    Kind.DOCUMENT_EXPIRING: Severity.WARNING,
+    Kind.STATUS_CHANGED: Severity.INFO,
+    Kind.POLICY_EVENT_UPCOMING: Severity.INFO,
+    # Raised to critical by the scan when a pending shipment or a listed item is touched.
+    Kind.POLICY_EVENT_IMPACT: Severity.WARNING,
+}
+SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
+
+# Kinds a new user receives without asking: all but the noisy status_changed (docs/architecture.md#alerts).
+# Of the others, a user who has not chosen gets critical alerts at once and the rest in the
+# daily digest (``default_mode``).
+DEFAULT_OFF_KINDS = frozenset({Kind.STATUS_CHANGED})
+
+
+def default_mode(kind: str, severity: str) -> str:
+    """The delivery a user who has not chosen gets: off, immediate (critical) or digest."""
+    if kind in DEFAULT_OFF_KINDS:
+        return "off"
+    return "immediate" if severity == Severity.CRITICAL else "digest"
 
 
 class Alert(models.Model):

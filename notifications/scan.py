@@ -23,7 +23,7 @@ from licensing.clock import WorkingCalendar
 from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
 from licensing.models.applications import OPEN_STATUSES, LicenceApplication
 from licensing.selectors import clock_running_applications, overdue_applications
-from shipments.models import PENDING_STATUSES, Shipment
+from shipments.models import PENDING_STATUSES, Shipment, ShipmentStatus
 from shipments.selectors import (
     Changes,
     licence_lines_low_balance,
@@ -34,7 +34,7 @@ from shipments.selectors import (
     shipments_late,
 )
 
-from .models import Alert, Kind, ScanWatermark, Severity, SubjectType
+from .models import KIND_SEVERITY, SEVERITY_RANK, Alert, Kind, ScanWatermark, Severity, SubjectType
 
 K = Kind
 T = SubjectType
@@ -54,8 +54,12 @@ class ScanContext:
     # shipments written since the previous completed scan; None checks every row.
     changes: Changes | None = None
 
-    def alert(self, **kw) -> Alert:
-        return Alert(alerted_on=self.today, batch=self.batch, **kw)
+    def alert(self, *, kind: str, severity: str | None = None, **kw) -> Alert:
+        """An unsaved alert at its kind's severity, raised (never lowered) to ``severity``."""
+        base = KIND_SEVERITY.get(kind, Severity.WARNING)
+        if severity and SEVERITY_RANK[severity] > SEVERITY_RANK[base]:
+            base = severity
+        return Alert(alerted_on=self.today, batch=self.batch, kind=kind, severity=base, **kw)
 
 
 # The page an alert links to, by URL name: the detail page of its subject; policy events
@@ -129,8 +133,17 @@ def _deadline_window(
     )
 
 
-def _severity(lead: int | None, urgent: int = 1) -> str:
-    return Severity.CRITICAL if lead is not None and lead <= urgent else Severity.WARNING
+def _severity(lead: int | None, urgent: int = 1) -> str | None:
+    """Critical when the deadline is this close, else the kind's own severity."""
+    return Severity.CRITICAL if lead is not None and lead <= urgent else None
+
+
+def human_date(day: dt.date | None) -> str:
+    """A date as people write it in messages: 4 Dec 2025 (ISO stays in the data fields)."""
+    return f"{day.day} {day:%b %Y}" if day else ""
+
+
+_hd = human_date
 
 
 def _days(n: int, unit: str = "day") -> str:
@@ -150,7 +163,7 @@ def decision_due_soon(ctx: ScanContext) -> list[Alert]:
             kind=K.DECISION_DUE_SOON, subject_type=T.APPLICATION, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=r["decision_due"], threshold=f"{r['alert_lead']}wd@{r['decision_due']}",
             severity=_severity(r["alert_lead"]), url=url_for(T.APPLICATION, r["pk"]),
-            message=f"{r['reference']} ({r['supplier__name']}): MOFCOM's decision is due on {r['decision_due']}, "
+            message=f"{r['reference']} ({r['supplier__name']}): MOFCOM's decision is due on {_hd(r['decision_due'])}, "
             f"{_days(remaining, 'working day')}.",
         ))
     return out
@@ -174,7 +187,7 @@ def decision_overdue(ctx: ScanContext) -> list[Alert]:
             kind=K.DECISION_OVERDUE, subject_type=T.APPLICATION, subject_id=r["pk"], due_on=r["decision_due"],
             threshold=f"overdue@{r['decision_due']}:{ctx.today}", severity=Severity.CRITICAL,
             url=url_for(T.APPLICATION, r["pk"]),
-            message=f"{r['reference']} ({r['supplier__name']}): MOFCOM's decision was due on {r['decision_due']} "
+            message=f"{r['reference']} ({r['supplier__name']}): MOFCOM's decision was due on {_hd(r['decision_due'])} "
             f"and is {late} working day{'s' if late != 1 else ''} overdue.",
         ))
     return out
@@ -199,7 +212,7 @@ def acceptance_pending(ctx: ScanContext) -> list[Alert]:
             kind=K.ACCEPTANCE_PENDING, subject_type=T.APPLICATION, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=r["submitted_on"], threshold=f"{r['alert_lead']}wd@{r['submitted_on']}",
             url=url_for(T.APPLICATION, r["pk"]),
-            message=f"{r['reference']} ({r['supplier__name']}) was submitted on {r['submitted_on']} and is not "
+            message=f"{r['reference']} ({r['supplier__name']}) was submitted on {_hd(r['submitted_on'])} and is not "
             f"accepted after {waited} working days: the file may be stuck at the provincial department.",
         ))
     return out
@@ -218,7 +231,7 @@ def customs_response_due(ctx: ScanContext) -> list[Alert]:
             due_on=due, threshold=f"{r['alert_lead']}wd@{due}", severity=_severity(r["alert_lead"], 2),
             url=url_for(T.SHIPMENT, r["pk"]),
             message=f"Shipment {r['reference']} ({r['supplier__name']}) is held by customs: the response is due "
-            f"on {due}, {_days(left, 'working day')}.",
+            f"on {_hd(due)}, {_days(left, 'working day')}.",
         ))
     return out
 
@@ -234,7 +247,7 @@ def licence_expiring(ctx: ScanContext) -> list[Alert]:
             kind=K.LICENCE_EXPIRING, subject_type=T.LICENCE, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=r["valid_until"], threshold=f"{r['alert_lead']}d@{r['valid_until']}",
             severity=_severity(r["alert_lead"], 7), url=url_for(T.LICENCE, r["pk"]),
-            message=f"Licence {r['number']} ({r['supplier__name']}) expires on {r['valid_until']}, {_days(left)}, "
+            message=f"Licence {r['number']} ({r['supplier__name']}) expires on {_hd(r['valid_until'])}, {_days(left)}, "
             "with balance remaining.",
         ))
     return out
@@ -280,8 +293,8 @@ def shipment_after_expiry(ctx: ScanContext) -> list[Alert]:
             kind=K.SHIPMENT_AFTER_EXPIRY, subject_type=T.SHIPMENT, subject_id=r["pk"], due_on=r["planned_ship_date"],
             threshold=f"ships@{r['planned_ship_date']}>{r['licence__valid_until']}", severity=Severity.CRITICAL,
             url=url_for(T.SHIPMENT, r["pk"]),
-            message=f"Shipment {r['reference']} is planned to ship on {r['planned_ship_date']}, after licence "
-            f"{r['licence__number']} expires ({r['licence__valid_until']}).",
+            message=f"Shipment {r['reference']} is planned to ship on {_hd(r['planned_ship_date'])}, after licence "
+            f"{r['licence__number']} expires ({_hd(r['licence__valid_until'])}).",
         ))
     return out
 
@@ -293,8 +306,8 @@ def shipment_late(ctx: ScanContext) -> list[Alert]:
         out.append(ctx.alert(
             kind=K.SHIPMENT_LATE, subject_type=T.SHIPMENT, subject_id=r["pk"], due_on=r["eta"],
             threshold=f"eta@{r['eta']}", url=url_for(T.SHIPMENT, r["pk"]),
-            message=f"Shipment {r['reference']} ({r['supplier__name']}) was expected on {r['eta']} and is still "
-            f"{r['status'].replace('_', ' ')}.",
+            message=f"Shipment {r['reference']} ({r['supplier__name']}) was expected on {_hd(r['eta'])} and is still "
+            f"{ShipmentStatus(r['status']).label.lower()}.",
         ))
     return out
 
@@ -305,13 +318,13 @@ def po_at_risk(ctx: ScanContext) -> list[Alert]:
         _not_alerted(K.PO_AT_RISK, T.PURCHASE_ORDER, lead=None, due="needed_by")
     )
     out = []
-    for r in qs.values("pk", "number", "supplier__name", "needed_by", "expected_arrival"):
-        expected = f", expected around {r['expected_arrival']}" if r["expected_arrival"] else ""
+    for r in qs.values("pk", "number", "supplier__name", "needed_by", "expected_arrival", "risk", "risk_reason"):
+        state = "late" if r["risk"] == "late" else "at risk"
+        why = r["risk_reason"] or f"Needed by {_hd(r['needed_by'])}."
         out.append(ctx.alert(
             kind=K.PO_AT_RISK, subject_type=T.PURCHASE_ORDER, subject_id=r["pk"], due_on=r["needed_by"],
             threshold=f"risk@{r['needed_by']}", url=url_for(T.PURCHASE_ORDER, r["pk"]),
-            message=f"Purchase order {r['number']} ({r['supplier__name']}) is at risk: needed by {r['needed_by']}"
-            f"{expected}.",
+            message=f"Purchase order {r['number']} ({r['supplier__name']}) is {state}. {why}",
         ))
     return out
 
@@ -333,7 +346,7 @@ def document_expiring(ctx: ScanContext) -> list[Alert]:
         out.append(ctx.alert(
             kind=K.DOCUMENT_EXPIRING, subject_type=T.DOCUMENT, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=r["valid_until"], threshold=f"{r['alert_lead']}d@{r['valid_until']}", url=url,
-            message=f"{Document.Kind(r['kind']).label} '{r['original_name']}' is valid until {r['valid_until']}, "
+            message=f"{Document.Kind(r['kind']).label} '{r['original_name']}' is valid until {_hd(r['valid_until'])}, "
             f"{_days((r['valid_until'] - ctx.today).days)}.",
         ))
     return out
@@ -367,9 +380,9 @@ def policy_event_upcoming(ctx: ScanContext) -> list[Alert]:
         counts = ", ".join(f"{len(v)} {k}" for k, v in ctx_lists.items())
         out.append(ctx.alert(
             kind=K.POLICY_EVENT_UPCOMING, subject_type=T.POLICY_EVENT, subject_id=r["pk"], lead=r["alert_lead"],
-            due_on=r["date"], threshold=f"{lead}d@{r['date']}", severity=_severity(lead),
+            due_on=r["date"], threshold=f"{lead}d@{r['date']}", severity=Severity.WARNING if lead <= 1 else None,
             url=url_for(T.POLICY_EVENT, r["pk"]), context=ctx_lists,
-            message=f"{r['date']} ({_days((r['date'] - ctx.today).days)}): {r['title']} [{r['jurisdiction']}]. "
+            message=f"{_hd(r['date'])} ({_days((r['date'] - ctx.today).days)}): {r['title']} [{r['jurisdiction']}]. "
             f"Affects {counts or 'nothing open'}.",
         ))
     return out
@@ -441,7 +454,7 @@ def policy_event_impact(ctx: ScanContext) -> list[Alert]:
             severity=Severity.CRITICAL if critical else Severity.WARNING, url=reverse("policy-detail", args=[event.pk]),
             context={"orders": result.order_ids, "shipments": result.shipment_ids,
                      "applications": result.application_ids, "products": [h.product.id for h in result.products]},
-            message=f"{event.date} ({_days(days)}): {event.title} touches {len(result.order_ids)} open orders, "
+            message=f"{_hd(event.date)} ({_days(days)}): {event.title} touches {len(result.order_ids)} open orders, "
             f"{len(result.shipment_ids)} shipments, {len(result.application_ids)} applications and "
             f"{len(result.products)} own products.",
         ))

@@ -4,27 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models import Case, Exists, IntegerField, Max, OuterRef, QuerySet, Value, When
 from django.urls import reverse
 
 from licensing import clock
 from licensing.models import Licence, LicenceStatus, PolicyEvent
 from licensing.selectors import clock_running_applications
-from shipments.models import PENDING_STATUSES, Shipment
+from shipments.models import PENDING_STATUSES, Shipment, ShipmentStatus
 
-from .models import Alert, Delivery, Preference, WebhookDelivery, WebhookEndpoint
+from .models import SEVERITY_RANK, Alert, Delivery, Preference, WebhookDelivery, WebhookEndpoint
+
+INBOX_ORDERS = ("severity", "newest")
 
 
-def alerts_for_user(user, *, kind: str = "", unread_only: bool = False) -> QuerySet[Alert]:
-    """The user's inbox: alerts delivered to them (any channel, immediate or digest), newest
-    first, annotated with ``unread``. One query for any page."""
+def alerts_for_user(
+    user, *, kind: str = "", severity: str = "", unread_only: bool = False, order: str = "severity"
+) -> QuerySet[Alert]:
+    """The user's inbox: alerts delivered to them (any channel, immediate or digest), annotated
+    with ``unread``; critical first, then warnings, then info, newest first within each
+    (``order="newest"``: newest first only). One query for any page."""
     mine = Delivery.objects.filter(alert=OuterRef("pk"), user=user)
-    qs = Alert.objects.filter(Exists(mine)).annotate(unread=Exists(mine.filter(read_at__isnull=True)))
+    rank = Case(*[When(severity=s, then=Value(n)) for s, n in SEVERITY_RANK.items()], default=Value(1),
+                output_field=IntegerField())
+    qs = Alert.objects.filter(Exists(mine)).annotate(unread=Exists(mine.filter(read_at__isnull=True)), rank=rank)
     if kind:
         qs = qs.filter(kind=kind)
+    if severity:
+        qs = qs.filter(severity=severity)
     if unread_only:
         qs = qs.filter(unread=True)
-    return qs.order_by("-created_at", "-id")
+    if order == "newest":
+        return qs.order_by("-created_at", "-id")
+    return qs.order_by("-rank", "-created_at", "-id")
 
 
 def alerts_for_api() -> QuerySet[Alert]:
@@ -49,7 +60,8 @@ def preference_by_ics_token(token: str) -> Preference | None:
 
 def ics_entries(today: dt.date | None = None) -> list[dict]:
     """What the calendar feed shows: decision due dates of running clocks, expiries of active
-    licences, ETAs of pending shipments and policy events from a month back. Four queries."""
+    licences, ETAs of pending shipments, customs answer-by dates of held shipments and policy
+    events from a month back. Five queries."""
     today = today or clock.today()
     entries = []
     for pk, ref, due, name in clock_running_applications().values_list("pk", "reference", "decision_due",
@@ -65,6 +77,11 @@ def ics_entries(today: dt.date | None = None) -> list[dict]:
         "pk", "reference", "eta"
     ):
         entries.append({"uid": f"shipment-{pk}-eta", "date": eta, "summary": f"ETA of shipment {ref}",
+                        "url": reverse("shipment-detail", args=[pk])})
+    for pk, ref, due in Shipment.objects.filter(status=ShipmentStatus.HELD, customs_response_due__isnull=False
+                                                ).values_list("pk", "reference", "customs_response_due"):
+        entries.append({"uid": f"shipment-{pk}-customs", "date": due,
+                        "summary": f"Answer customs by: shipment {ref} (held)",
                         "url": reverse("shipment-detail", args=[pk])})
     for pk, date, title, jurisdiction in PolicyEvent.objects.filter(
         date__gte=today - dt.timedelta(days=31)

@@ -30,7 +30,7 @@ from shipments import services as shipment_services
 
 from . import scan
 from .models import (
-    DEFAULT_OFF_KINDS,
+    KIND_SEVERITY,
     Alert,
     Delivery,
     DeliveryStatus,
@@ -42,6 +42,7 @@ from .models import (
     SubjectType,
     WebhookDelivery,
     WebhookEndpoint,
+    default_mode,
 )
 
 log = logging.getLogger(__name__)
@@ -59,10 +60,12 @@ class Recipient:
     kinds: dict[str, str]
     lead_times: dict[str, list[int]]
 
-    def mode(self, kind: str) -> str:
-        """'immediate', 'digest' or 'off' for this kind (defaults: docs/architecture.md#alerts and the issue)."""
-        default = "off" if kind in DEFAULT_OFF_KINDS else Mode.IMMEDIATE
-        return self.kinds.get(kind, default)
+    def mode(self, kind: str, severity: str | None = None) -> str:
+        """'immediate', 'digest' or 'off': the user's choice for this kind, else the default
+        (critical at once, the rest in the digest, status changes off: docs/alerts.md)."""
+        if kind in self.kinds:
+            return self.kinds[kind]
+        return default_mode(kind, severity or KIND_SEVERITY.get(kind, Severity.WARNING))
 
     def leads(self, kind: str) -> list[int] | None:
         return self.lead_times.get(kind) or settings.ALERT_LEAD_TIMES.get(kind)
@@ -278,26 +281,47 @@ def _outbox_alerts(ctx: scan.ScanContext, ids: list[int]) -> tuple[list[Alert], 
     events = list(
         ApplicationEvent.objects.filter(pk__in=ids, processed_at=stamp)
         .select_related("application__supplier")
+        .prefetch_related("application__licences")
         .order_by("id")
     )
     alerts = []
     for event in events:
-        app = event.application
-        base = dict(subject_type=SubjectType.APPLICATION, subject_id=app.pk, due_on=event.on,
-                    url=scan.url_for(SubjectType.APPLICATION, app.pk), context={"event_id": event.pk})
-        label = f"{app.reference} ({app.supplier.name})"
-        alerts.append(ctx.alert(
-            kind=Kind.STATUS_CHANGED, threshold=f"event:{event.pk}", severity=Severity.INFO, **base,
-            message=f"{label}: {event.from_status or 'new'} → {event.to_status} on {event.on}."
-            + (f" Note: {event.note}" if event.note else ""),
-        ))
-        if event.to_status == ApplicationStatus.SUPPLEMENT_REQUESTED:
-            alerts.append(ctx.alert(
-                kind=Kind.SUPPLEMENT_REQUESTED, threshold=f"event:{event.pk}", **base,
-                message=f"{label}: MOFCOM requested supplementary material on {event.on}."
-                + (f" Note: {event.note}" if event.note else ""),
-            ))
+        if backloaded(event):
+            continue  # claimed (processed) all the same: history never alerts, now or later
+        alerts.extend(_event_alerts(ctx, event))
     return alerts, events
+
+
+def backloaded(event: ApplicationEvent) -> bool:
+    """A step dated before its application was entered here: history typed in afterwards (an
+    ERP back-loading a year, an import, the demo). It is kept in the timeline and sent to
+    webhooks, but alerts nobody: it is not news to anyone."""
+    return event.on < event.application.created_at.astimezone(ZoneInfo(settings.CLOCK_TIME_ZONE)).date()
+
+
+def _event_alerts(ctx: scan.ScanContext, event: ApplicationEvent) -> list[Alert]:
+    """A timeline step as people read it: labels, not codes, and the licence an approval granted."""
+    app = event.application
+    base = dict(subject_type=SubjectType.APPLICATION, subject_id=app.pk, due_on=event.on,
+                url=scan.url_for(SubjectType.APPLICATION, app.pk), context={"event_id": event.pk})
+    label = f"{app.reference} ({app.supplier.name})"
+    before = ApplicationStatus(event.from_status).label if event.from_status else "New"
+    after = ApplicationStatus(event.to_status).label
+    note = f" Note: {event.note}" if event.note else ""
+    granted = ""
+    if event.to_status == ApplicationStatus.APPROVED:
+        numbers = [lic.number for lic in app.licences.all()]
+        granted = f" Licence {', '.join(numbers)} granted." if numbers else " The licence is not recorded yet."
+    alerts = [ctx.alert(
+        kind=Kind.STATUS_CHANGED, threshold=f"event:{event.pk}", **base,
+        message=f"{label}: {before} → {after} on {scan.human_date(event.on)}.{granted}{note}",
+    )]
+    if event.to_status == ApplicationStatus.SUPPLEMENT_REQUESTED:
+        alerts.append(ctx.alert(
+            kind=Kind.SUPPLEMENT_REQUESTED, threshold=f"event:{event.pk}", **base,
+            message=f"{label}: MOFCOM requested supplementary material on {scan.human_date(event.on)}.{note}",
+        ))
+    return alerts
 
 
 def _fan_out(alerts: list[Alert], people: list[Recipient]) -> list[int]:
@@ -305,7 +329,7 @@ def _fan_out(alerts: list[Alert], people: list[Recipient]) -> list[int]:
     rows = []
     for alert in alerts:
         for person in people:
-            mode = person.mode(alert.kind)
+            mode = person.mode(alert.kind, alert.severity)
             if mode == "off":
                 continue
             if alert.lead is not None and alert.kind in settings.ALERT_LEAD_TIMES:

@@ -20,7 +20,7 @@ from core.roles import Role, has_role
 
 from . import ics, selectors, services
 from .forms import PreferenceForm, WebhookForm
-from .models import Kind, WebhookEndpoint
+from .models import KIND_SEVERITY, SEVERITY_RANK, Kind, Severity, WebhookEndpoint
 
 
 @role_required(Role.VIEWER)
@@ -32,12 +32,19 @@ def inbox(request):
         n = services.alerts_mark_read(user=request.user, alert_ids=None if "all" in request.POST else ids)
         messages.success(request, f"{n} marked read.")
         return redirect(request.get_full_path())
-    kind = request.GET.get("kind", "")
-    if kind and kind not in Kind.values:
-        kind = ""
-    page = Paginator(selectors.alerts_for_user(request.user, kind=kind, unread_only="unread" in request.GET),
-                     settings.UI_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/inbox.html", {"page": page, "kind": kind, "kinds": Kind.choices})
+    # Unknown values are ignored (the whole inbox), never an error page.
+    kind = request.GET.get("kind", "") if request.GET.get("kind", "") in Kind.values else ""
+    severity = request.GET.get("severity", "") if request.GET.get("severity", "") in Severity.values else ""
+    order = request.GET.get("order", "") if request.GET.get("order", "") in selectors.INBOX_ORDERS else "severity"
+    unread = "unread" in request.GET
+    alerts = selectors.alerts_for_user(request.user, kind=kind, severity=severity, unread_only=unread, order=order)
+    page = Paginator(alerts, settings.UI_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "notifications/inbox.html", {
+        "page": page, "kind": kind, "kinds": Kind.choices, "severity": severity, "severities": Severity.choices,
+        "order": order, "unread": unread, "query": query.urlencode(),
+    })
 
 
 @role_required(Role.VIEWER)
@@ -62,8 +69,14 @@ def my_notifications(request):
                 messages.success(request, "Notification settings saved.")
                 return redirect("my-notifications")
     ics_url = settings.SITE_URL + reverse("notifications_public:ics", args=[pref.ics_token])
+    severities = dict(Severity.choices)
+    kind_rows = [
+        {"field": form[f"mode_{kind.value}"], "severity": KIND_SEVERITY[kind],
+         "severity_label": severities[KIND_SEVERITY[kind]]}
+        for kind in sorted(Kind, key=lambda k: -SEVERITY_RANK[KIND_SEVERITY[k]])
+    ]
     return render(request, "notifications/my_notifications.html", {
-        "form": form, "ics_url": ics_url, "default_zone": settings.ALERT_DEFAULT_TIME_ZONE,
+        "form": form, "kind_rows": kind_rows, "ics_url": ics_url, "default_zone": settings.ALERT_DEFAULT_TIME_ZONE,
         "default_hour": settings.ALERT_DIGEST_HOUR,
     })
 

@@ -5,7 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from core import validators as v
 from core.choices import TransportMode, Unit
-from core.models import ExternalRefModel, unique_external_ref
+from core.models import ExternalRefModel, field_check, unique_external_ref
 from suppliers.models import PurchaseOrder, Supplier
 
 
@@ -62,9 +62,10 @@ class Shipment(ExternalRefModel):
         ordering = ["-planned_ship_date", "-id"]
         constraints = [
             unique_external_ref("shipment_unique_external_ref"),
-            models.CheckConstraint(
+            field_check(
                 condition=Q(eta__isnull=True) | Q(planned_ship_date__isnull=True) | Q(eta__gte=F("planned_ship_date")),
-                name="shipment_eta_after_etd",
+                name="shipment_eta_after_etd", field="eta",
+                message="The ETA cannot be before the planned ship date (ETD).",
             ),
         ]
         indexes = [
@@ -96,7 +97,8 @@ class ShipmentLine(models.Model):
 
     class Meta:
         ordering = ["id"]
-        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive")]
+        constraints = [field_check(condition=Q(quantity__gt=0), name="shipment_line_quantity_positive",
+                                   field="quantity", message="Give a quantity above zero.")]
         indexes = [models.Index(fields=["item", "shipment"], name="shipment_line_item_idx")]
 
     def __str__(self) -> str:

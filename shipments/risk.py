@@ -8,8 +8,14 @@ order. Shipments that arrived before the decision (bad data, or goods not needin
 licence) are left out. A supplier with no such shipment gets
 ``settings.DEFAULT_DECISION_TO_ARRIVAL_DAYS``. Half days round up.
 
-*At risk*: an open purchase order with a needed-by date is at risk when its expected arrival
-falls after needed-by. Expected arrival = the decision date + the supplier's typical time:
+*Late*: an open purchase order whose needed-by date has passed while goods are still to
+arrive (no shipment, or a shipment not yet delivered). An order whose shipments have all
+arrived is received: neither late nor at risk.
+
+*At risk*: needed-by still ahead and the expected arrival falls after it, or a pending
+shipment is planned to ship after its licence runs out. The expected arrival is the latest
+ETA of its pending shipments when it has any (so the order agrees with its shipments);
+otherwise the decision date + the supplier's typical time:
 
 - the order's live applications (not rejected or withdrawn) decide it: an approved one by
   its actual decision date, an open one by its stored ``predicted_decision_p50``; the latest
@@ -20,8 +26,9 @@ falls after needed-by. Expected arrival = the decision date + the supplier's typ
   predictor as a draft application), because that is the earliest it could be;
 - an order none of whose items needs a licence has no licence risk: not flagged, no date.
 
-``expected_arrival`` is stored with ``at_risk`` so lists and the ``po_at_risk`` alert can
-show why. Run ``predictions_refresh`` first: this reads the stored predictions.
+``expected_arrival``, ``risk`` and ``risk_reason`` (the cause in words, with the date it
+rests on) are stored with ``at_risk`` (true when late or at risk) so lists and the
+``po_at_risk`` alert can show why. Run ``predictions_refresh`` first: this reads the stored predictions.
 """
 
 from __future__ import annotations
@@ -95,37 +102,121 @@ def default_arrival_time() -> ArrivalTime:
     return ArrivalTime(settings.DEFAULT_DECISION_TO_ARRIVAL_DAYS, 0)
 
 
-def _decision_date(po: PurchaseOrder, predictor: Predictor, catalogue: dict) -> dt.date | None:
-    """The decision the order waits for; None when unknown or when no licence is needed."""
+def _fmt(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
+
+
+@dataclass(frozen=True)
+class Risk:
+    """What the rule concludes for one order: the state, the expected arrival, the cause."""
+
+    state: str = ""  # "", "late" or "at_risk"
+    expected: dt.date | None = None
+    reason: str = ""
+
+
+def _pending_shipments(po: PurchaseOrder) -> tuple[list[Shipment], list[Shipment]]:
+    live = [s for s in po.shipments.all() if s.status != ShipmentStatus.CANCELLED]
+    return live, [s for s in live if s.arrived_on is None and s.status != ShipmentStatus.DELIVERED]
+
+
+def _licence_cause(pending: list[Shipment]) -> str:
+    for ship in pending:
+        lic = ship.licence
+        if lic is not None and ship.planned_ship_date and lic.valid_until < ship.planned_ship_date:
+            return (f"licence {lic.number} runs out on {_fmt(lic.valid_until)}, before shipment {ship.reference} "
+                    f"ships on {_fmt(ship.planned_ship_date)}")
+    return ""
+
+
+def _decision_cause(po: PurchaseOrder, predictor: Predictor, catalogue: dict, transit: int,
+                    statutory: dt.date) -> tuple[dt.date | None, str]:
+    """Expected arrival from the licence decision plus the supplier's usual time, and why."""
     live = [a for a in po.applications.all() if a.status not in DEAD]
     if live:
-        dates = [a.decided_on if a.status == S.APPROVED else a.predicted_decision_p50 for a in live]
-        return None if None in dates else max(dates)
+        waiting = [a for a in live if a.status != S.APPROVED]
+        if any(a.predicted_decision_p50 is None for a in waiting):
+            return None, ""
+        if waiting:
+            app = max(waiting, key=lambda a: a.predicted_decision_p50)
+            expected = app.predicted_decision_p50 + dt.timedelta(days=transit)
+            return expected, (f"MOFCOM's decision on {app.reference} is predicted after "
+                              f"{_fmt(app.predicted_decision_p50)}, then about {transit} days to arrival")
+        app = max(live, key=lambda a: a.decided_on)
+        expected = app.decided_on + dt.timedelta(days=transit)
+        return expected, (f"licence approved on {_fmt(app.decided_on)} and no shipment booked: about {transit} "
+                          f"days from decision to arrival gives {_fmt(expected)}")
     items = [catalogue.get(line.item_code) for line in po.lines.all()]
     controlled = [item for item in items if item is not None and item.licensing_required]
     if not controlled:
-        return None
+        return None, ""
     elements = {e for item in controlled for e in item.element_list}
     p50, _, _ = predictor.dates(
         supplier_id=po.supplier_id, elements=elements, accepted_on=predictor.assumed_acceptance(None)
     )
-    return p50
+    if p50 is None:
+        # Too little history to predict: the statutory time limit from today is the earliest
+        # a decision could be expected.
+        expected = statutory + dt.timedelta(days=transit)
+        return expected, (f"no application yet: filed today, MOFCOM's statutory decision date would be "
+                          f"{_fmt(statutory)}, then about {transit} days to arrival")
+    expected = p50 + dt.timedelta(days=transit)
+    return expected, (f"no application yet: filed today, MOFCOM's decision is predicted after {_fmt(p50)}, "
+                      f"then about {transit} days to arrival")
+
+
+def purchase_order_risk(po: PurchaseOrder, *, today: dt.date, predictor: Predictor, catalogue: dict,
+                        transit: int, statutory: dt.date) -> Risk:
+    """Late, at risk or fine, and why (the rule in the module docstring).
+
+    Goods on the way decide the expected arrival (the latest pending ETA); without shipments
+    the licence decision (actual or predicted) plus the supplier's usual time to arrival does.
+    """
+    live, pending = _pending_shipments(po)
+    if live and not pending:
+        arrived = max((s.arrived_on for s in live if s.arrived_on), default=None)
+        return Risk(expected=arrived)  # received: neither late nor at risk
+    licence = _licence_cause(pending)
+    with_eta = [s for s in pending if s.eta]
+    if with_eta:
+        last = max(with_eta, key=lambda s: s.eta)
+        expected = last.eta
+        cause = f"shipment {last.reference} is due on {_fmt(last.eta)}"
+    elif pending:
+        expected, cause = None, f"shipment {pending[0].reference} has no ETA"
+    else:
+        expected, cause = _decision_cause(po, predictor, catalogue, transit, statutory)
+    if licence:
+        cause = licence
+    if po.needed_by is None:
+        return Risk(expected=expected)
+    if po.needed_by < today:
+        return Risk("late", expected, f"Needed by {_fmt(po.needed_by)} and not arrived" + (f": {cause}." if cause
+                                                                                         else "."))
+    if licence:
+        return Risk("at_risk", expected, f"Needed by {_fmt(po.needed_by)}, but the {cause}.")
+    if expected and expected > po.needed_by:
+        return Risk("at_risk", expected, f"Needed by {_fmt(po.needed_by)}, expected {_fmt(expected)}: {cause}.")
+    return Risk(expected=expected)
 
 
 def purchase_orders_refresh_risk(*, today: dt.date | None = None) -> int:
-    """Set ``at_risk`` and ``expected_arrival`` on every open purchase order (rule above), and
-    clear them on every other one (a closed or cancelled order is not waiting for a licence).
+    """Set ``risk``, ``risk_reason``, ``at_risk`` (late or at risk) and ``expected_arrival``
+    on every open purchase order (rule above), and clear them on every other one (a closed or
+    cancelled order is not waiting for a licence).
 
     Set-based: the predictor's history, the arrival times and the open orders with their
-    lines and applications are loaded in a constant number of queries and the changes
-    written with one ``bulk_update`` per 500 rows in one transaction. Returns how many
-    orders changed.
+    lines, applications and shipments are loaded in a constant number of queries and the
+    changes written with one ``bulk_update`` per 500 rows in one transaction. Returns how
+    many orders changed.
     """
     today = today or clock.today()
     predictor = Predictor.load(today=today)
     catalogue = items_by_code()
     times = decision_to_arrival_times()
     default = default_arrival_time()
+    # An application filed today: the earliest statutory decision, for orders without one.
+    statutory = clock.calendar().add_working_days(today, clock.review_period("single"))
     orders = (
         PurchaseOrder.objects.filter(status=PurchaseOrder.Status.OPEN)
         .order_by()
@@ -134,28 +225,29 @@ def purchase_orders_refresh_risk(*, today: dt.date | None = None) -> int:
             Prefetch(
                 "applications",
                 queryset=LicenceApplication.objects.order_by().only(
-                    "pk", "purchase_order_id", "status", "decided_on", "predicted_decision_p50"
+                    "pk", "reference", "purchase_order_id", "status", "decided_on", "predicted_decision_p50"
                 ),
             ),
+            Prefetch("shipments", queryset=Shipment.objects.order_by("id").select_related("licence")),
         )
     )
     changed = []
     for po in orders:
-        decision = _decision_date(po, predictor, catalogue)
-        expected = None
-        if decision is not None:
-            expected = decision + dt.timedelta(days=times.get(po.supplier_id, default).days)
-        at_risk = bool(expected and po.needed_by and expected > po.needed_by)
-        if (po.at_risk, po.expected_arrival) != (at_risk, expected):
-            po.at_risk, po.expected_arrival = at_risk, expected
+        risk = purchase_order_risk(po, today=today, predictor=predictor, catalogue=catalogue,
+                                   transit=times.get(po.supplier_id, default).days, statutory=statutory)
+        new = (bool(risk.state), risk.expected, risk.state, risk.reason[:300])
+        if (po.at_risk, po.expected_arrival, po.risk, po.risk_reason) != new:
+            po.at_risk, po.expected_arrival, po.risk, po.risk_reason = new
             changed.append(po)
     with transaction.atomic():
-        PurchaseOrder.objects.bulk_update(changed, ["at_risk", "expected_arrival"], batch_size=500)
+        PurchaseOrder.objects.bulk_update(
+            changed, ["at_risk", "expected_arrival", "risk", "risk_reason"], batch_size=500
+        )
         # One UPDATE for the orders no longer open (closed in bulk, by import, before this rule).
         cleared = (
             PurchaseOrder.objects.exclude(status=PurchaseOrder.Status.OPEN)
-            .filter(Q(at_risk=True) | Q(expected_arrival__isnull=False))
-            .update(at_risk=False, expected_arrival=None)
+            .filter(Q(at_risk=True) | Q(expected_arrival__isnull=False) | ~Q(risk=""))
+            .update(at_risk=False, expected_arrival=None, risk="", risk_reason="")
         )
     return len(changed) + cleared
 

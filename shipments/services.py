@@ -82,7 +82,7 @@ def purchase_order_save(
     if po.status != PurchaseOrder.Status.OPEN:
         # Only open orders can be late for want of a licence (shipments.risk); a closed or
         # cancelled one must not keep a flag from when it was open.
-        po.at_risk, po.expected_arrival = False, None
+        po.at_risk, po.expected_arrival, po.risk, po.risk_reason = False, None, "", ""
     save_validated(po, actor=actor, reason="saved")
     if lines is not None:
         po.lines.all().delete()

@@ -5,7 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from core import validators as v
 from core.choices import Unit
-from core.models import ExternalRefModel, unique_external_ref
+from core.models import ExternalRefModel, field_check, unique_external_ref
 
 # Unified social credit code (GB 32100-2015): 18 characters from this alphabet, the last a
 # check character computed from the first 17.
@@ -71,6 +71,10 @@ class PurchaseOrder(ExternalRefModel):
     # Set by the at-risk rule (docs/analytics.md) when predictions are refreshed.
     at_risk = models.BooleanField(default=False, editable=False)
     expected_arrival = models.DateField(null=True, blank=True, editable=False)
+    # "late" (needed-by passed, goods not arrived) or "at_risk" (expected after needed-by),
+    # with the cause in words and the date it rests on (shipments/risk.py).
+    risk = models.CharField(max_length=10, blank=True, default="", editable=False)
+    risk_reason = models.CharField(max_length=300, blank=True, default="", editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -96,9 +100,11 @@ class PurchaseOrderLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="po_line_quantity_positive"),
-            models.CheckConstraint(
-                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="po_line_price_not_negative"
+            field_check(condition=Q(quantity__gt=0), name="po_line_quantity_positive", field="quantity",
+                        message="Give a quantity above zero."),
+            field_check(
+                condition=Q(unit_price__isnull=True) | Q(unit_price__gte=0), name="po_line_price_not_negative",
+                field="unit_price", message="The unit price cannot be negative.",
             ),
         ]
 

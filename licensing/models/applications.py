@@ -5,7 +5,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core import validators as v
-from core.models import ExternalRefModel, unique_external_ref
+from core.models import ExternalRefModel, field_check, unique_external_ref
 
 from .items import TransportMode, Unit
 
@@ -146,8 +146,10 @@ class ApplicationLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="application_line_quantity_positive"),
-            models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0), name="application_line_value_ok"),
+            field_check(condition=Q(quantity__gt=0), name="application_line_quantity_positive", field="quantity",
+                        message="Give a quantity above zero."),
+            field_check(condition=Q(value__isnull=True) | Q(value__gte=0), name="application_line_value_ok",
+                        field="value", message="The value cannot be negative."),
         ]
 
     def __str__(self) -> str:

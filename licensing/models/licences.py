@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from core import validators as v
-from core.models import ExternalRefModel, unique_external_ref
+from core.models import ExternalRefModel, field_check, unique_external_ref
 
 from .applications import LicenceKind
 from .items import Unit
@@ -38,7 +38,8 @@ class Licence(ExternalRefModel):
         ordering = ["valid_until", "id"]
         constraints = [
             unique_external_ref("licence_unique_external_ref"),
-            models.CheckConstraint(condition=Q(valid_from__lte=F("valid_until")), name="licence_valid_range"),
+            field_check(condition=Q(valid_from__lte=F("valid_until")), name="licence_valid_range", field="valid_until",
+                        message="The licence cannot end before it starts."),
         ]
         indexes = [
             # licence_expiring and the suggestion rule: active licences by expiry.
@@ -61,7 +62,8 @@ class LicenceLine(models.Model):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["licence", "item"], name="licence_line_one_per_item"),
-            models.CheckConstraint(condition=Q(approved_quantity__gt=0), name="licence_line_quantity_positive"),
+            field_check(condition=Q(approved_quantity__gt=0), name="licence_line_quantity_positive",
+                        field="approved_quantity", message="Give a quantity above zero."),
         ]
 
     def __str__(self) -> str:

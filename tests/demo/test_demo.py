@@ -4,13 +4,14 @@ import datetime as dt
 from io import StringIO
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from core.roles import Role, user_role
 from licensing import selectors as licensing_selectors
 from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication, LicenceLine
-from notifications.models import Kind, Preference
+from notifications.models import Preference
 from shipments import selectors
 from shipments.models import Shipment, ShipmentStatus
 from suppliers.models import Supplier, validate_uscc
@@ -45,7 +46,7 @@ def test_the_demo_is_believable_and_a_second_run_changes_nothing(settings):
         applications = LicenceApplication.objects.all()
         assert applications.count() == 40
         assert set(applications.values_list("status", flat=True)) == set(ApplicationStatus.values)
-        assert min(applications.values_list("created_at", flat=True)).date() == dt.date(2025, 4, 7)
+        assert min(applications.values_list("reference", flat=True)).startswith("LA-2025-")  # started Apr 2025
         assert max(ApplicationEvent.objects.values_list("on", flat=True)) <= today
         assert licensing_selectors.overdue_applications().count() >= 3
         assert ApplicationEvent.objects.filter(to_status="supplement_requested").count() >= 3
@@ -65,8 +66,8 @@ def test_the_demo_is_believable_and_a_second_run_changes_nothing(settings):
         assert (demo.email, user_role(demo), demo.check_password("demo")) == ("demo@example.com", Role.PROCUREMENT,
                                                                               True)
         assert get_user_model().objects.get(username="admin").is_superuser
-        kinds = Preference.objects.get(user=demo).kinds
-        assert set(kinds) == set(Kind.values) and set(kinds.values()) == {"immediate"}  # every alert, at once
+        # The default policy, as a new team member gets it: no per-kind override of the demo user.
+        assert not Preference.objects.filter(user=demo).exclude(kinds={}).exists()
         # Predictions are there from the first page on, not only after the worker's first run.
         assert LicenceApplication.objects.filter(status="accepted", predicted_decision_p50__isnull=False).exists()
 
@@ -92,3 +93,45 @@ def test_no_demo_users_outside_the_embedded_default(settings):
     output = _load()
     assert "Demo users are not created outside the embedded default" in output
     assert not get_user_model().objects.filter(username__in=["demo", "admin"]).exists()
+
+
+@pytest.mark.django_db
+def test_the_demo_user_gets_the_critical_alerts_at_once_and_one_digest_and_no_history(
+    settings, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The first hour after `make run`: the outbox and the scan as the worker runs them, then the
+    digest run; back-loaded demo history (a year of status changes) sends nothing."""
+    from config.celery import app as celery_app
+    from notifications import tasks
+    from notifications.models import Alert, Delivery
+
+    settings.EMBEDDED = True
+    settings.ALERT_DIGEST_HOUR = 7
+    settings.ALERT_DEFAULT_TIME_ZONE = "Europe/Berlin"
+    celery_app.conf.task_always_eager = True
+    try:
+        with at(dt.date(2026, 9, 15)):  # 04:00 UTC: 06:00 in Berlin, before the digest hour
+            _load()
+            with django_capture_on_commit_callbacks(execute=True):
+                tasks.process_outbox()
+            for _ in range(4):  # an hour of scans, every 15 minutes; sending runs on commit
+                with django_capture_on_commit_callbacks(execute=True):
+                    tasks.scan()
+                tasks.send_digests()
+            before_digest = [m for m in mailoutbox if m.to == ["demo@example.com"]]
+        with time_machine.travel(dt.datetime(2026, 9, 15, 5, 5, tzinfo=dt.UTC), tick=False):  # 07:05 Berlin
+            tasks.send_digests()
+            tasks.send_digests()
+    finally:
+        celery_app.conf.task_always_eager = False
+    mine = [m for m in mailoutbox if m.to == ["demo@example.com"]]
+    digests = [m for m in mine if m.subject.startswith("Daily digest")]
+    immediate = [m for m in mine if m not in digests]
+    critical = Delivery.objects.filter(user__username="demo", alert__severity="critical")
+    assert len(digests) == 1 and digests[0] not in before_digest
+    assert len(immediate) == critical.count() and all(m.extra_headers["X-Alert-Kind"] in
+                                                      {"decision_overdue", "shipment_after_expiry",
+                                                       "customs_response_due", "decision_due_soon",
+                                                       "licence_expiring"} for m in immediate)
+    assert not Alert.objects.filter(kind__in=["status_changed", "supplement_requested"]).exists()
+    assert len(mine) <= 12, [m.subject for m in mine]  # a handful, not ~195

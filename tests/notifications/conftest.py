@@ -66,3 +66,20 @@ def flaky_mail(settings):
 def fast_password_hashing(settings):
     """The personas get passwords; the production hasher takes ~1 s per user by design."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def live_application(steps, *, actor=None, created=(2025, 8, 29)):
+    """An application entered before its steps and moved on each step's day, as a team that
+    records as it goes would: its steps are news (a back-loaded history alerts nobody)."""
+    from licensing import services as licensing_services
+    from tests.factories import SupplierFactory
+
+    with at(*created):
+        app = licensing_services.application_create(
+            supplier=SupplierFactory(), end_user="X", destination_country="DE", actor=actor
+        )
+    for to, on in steps:
+        day = dt.date.fromisoformat(on)
+        with at(day.year, day.month, day.day):
+            licensing_services.application_transition(application=app, to=to, on=day, actor=actor)
+    return app

@@ -120,13 +120,11 @@ def test_the_sweeper_requeues_lost_and_stuck_deliveries_only(subscribers, settin
 
 
 def test_status_changed_needs_an_explicit_subscription(viewer, compliance, procurement):
-    from licensing import services as licensing_services
-    from tests.factories import SupplierFactory
+    from .conftest import live_application
 
     services.preference_update(user=compliance, kinds={"status_changed": "immediate"})
+    live_application([("submitted", "2025-09-01")])
     with at(2025, 9, 26):
-        licensing_services.application_create(supplier=SupplierFactory(), end_user="X", destination_country="DE",
-                                              events=[{"to": "submitted", "on": "2025-09-01"}])
         services.run_scan()
     alert = Alert.objects.get(kind=Kind.STATUS_CHANGED)
     assert list(alert.deliveries.values_list("user__username", flat=True)) == ["compliance"]
@@ -175,6 +173,7 @@ def test_preference_update_refuses_bad_values_naming_the_field(viewer):
 def test_digest_users_get_one_email_a_day_at_their_local_hour(viewer, compliance):
     services.preference_update(user=viewer, kinds={"decision_overdue": "digest", "decision_due_soon": "digest"},
                                time_zone="Asia/Tokyo", digest_hour=8)
+    services.preference_update(user=compliance, kinds={"decision_due_soon": "immediate"})
     overdue_app()
     ApplicationFactory(status=ApplicationStatus.ACCEPTED, accepted_on=dt.date(2025, 8, 1),
                        decision_due=dt.date(2025, 12, 10))
@@ -244,6 +243,7 @@ def test_a_policy_event_email_lists_and_links_what_it_affects(viewer, settings):
     from tests.factories import ApplicationLineFactory, ControlledItemFactory, PolicyEventFactory
 
     settings.SITE_URL = "https://tracker.example.com"
+    services.preference_update(user=viewer, kinds={"policy_event_upcoming": "immediate"})  # default: the digest
     dy = ControlledItemFactory(code="DY", elements="Dy")
     line = ApplicationLineFactory(item=dy, application=ApplicationFactory(status=ApplicationStatus.SUBMITTED))
     event = PolicyEventFactory(date=dt.date(2026, 11, 10), title="Suspension of Announcement 70 ends")

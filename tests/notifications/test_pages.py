@@ -83,6 +83,8 @@ def test_the_secret_calendar_feed_lists_deadlines_and_the_link_can_be_replaced(c
                        decision_due=dt.date(2025, 12, 4))
     LicenceFactory(valid_until=dt.date(2026, 5, 31))
     ShipmentFactory(eta=dt.date(2025, 12, 20))
+    ShipmentFactory(reference="MSKU-HELD", status="held", eta=None, held_on=dt.date(2025, 11, 27),
+                    customs_response_due=dt.date(2025, 12, 8))
     PolicyEventFactory(date=dt.date(2025, 12, 15), title="Tariff truce review")
     token = services.preference_for(viewer).ics_token
     with at(2025, 12, 1):
@@ -90,7 +92,8 @@ def test_the_secret_calendar_feed_lists_deadlines_and_the_link_can_be_replaced(c
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     events = Calendar.from_ical(response.content).walk("VEVENT")
     summaries = sorted(str(e["SUMMARY"]) for e in events)
-    assert len(summaries) == 4 and any("Tariff truce review" in s for s in summaries)
+    assert len(summaries) == 5 and any("Tariff truce review" in s for s in summaries)
+    assert "Answer customs by: shipment MSKU-HELD (held)" in summaries
     assert {e["DTSTART"].dt for e in events} >= {dt.date(2025, 12, 4), dt.date(2026, 5, 31)}
     client.force_login(viewer)
     client.post("/settings/notifications/", {"regenerate": "1"})

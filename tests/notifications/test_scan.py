@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from licensing import services as licensing_services
 from licensing.models import ApplicationStatus, Document, LicenceStatus
 from notifications import services
-from notifications.models import Alert, Delivery, Kind
+from notifications.models import Alert, Delivery, Kind, WebhookDelivery, WebhookEndpoint
 from shipments.models import ShipmentStatus
 from shipments.services import customs_response_due
 from tests.factories import (
@@ -26,7 +26,7 @@ from tests.factories import (
     SupplierFactory,
 )
 
-from .conftest import at
+from .conftest import at, live_application
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -281,20 +281,46 @@ def test_document_expiring(subscribers, tmp_path, settings):
 
 # --- the outbox: timeline rows, claimed once ----------------------------------------------------
 
+STEPS = [("submitted", "2025-09-01"), ("accepted", "2025-09-10"), ("supplement_requested", "2025-09-20")]
+
 
 def test_status_changes_become_alerts_once_and_the_events_are_marked_processed(subscribers, procurement):
     with at(2025, 9, 26):
-        app = licensing_services.application_create(
-            supplier=SupplierFactory(), end_user="X", destination_country="DE", actor=procurement,
-            events=[{"to": "submitted", "on": "2025-09-01"}, {"to": "accepted", "on": "2025-09-10"},
-                    {"to": "supplement_requested", "on": "2025-09-20"}],
-        )
+        app = live_application(STEPS, actor=procurement)
         first = services.run_scan()
         again = services.run_scan()
     kinds = sorted(Alert.objects.filter(subject_id=app.pk).values_list("kind", flat=True))
     assert kinds == ["status_changed"] * 3 + ["supplement_requested"]
     assert first.events == 3 and again.events == 0 and again.alerts == 0
     assert not app.events.filter(processed_at__isnull=True).exists()
+
+
+def test_a_back_loaded_history_is_processed_and_sent_to_webhooks_but_alerts_nobody(subscribers, procurement):
+    WebhookEndpoint.objects.create(name="ERP", url="https://erp.example.com/hook")
+    with at(2025, 9, 26):
+        app = licensing_services.application_create(
+            supplier=SupplierFactory(), end_user="X", destination_country="DE", actor=procurement,
+            events=[{"to": step, "on": on} for step, on in STEPS],  # all dated before today
+        )
+        result = services.run_scan()
+    assert result.events == 3 and not Alert.objects.filter(subject_id=app.pk).exists()
+    assert not app.events.filter(processed_at__isnull=True).exists()
+    assert WebhookDelivery.objects.filter(event_type="application.status_changed").count() == 3
+
+
+def test_a_status_change_reads_in_labels_and_an_approval_names_its_licence(subscribers, procurement):
+    app = live_application(STEPS[:2], actor=procurement)
+    with at(2025, 11, 3):
+        licensing_services.application_transition(
+            application=app, to="approved", on=dt.date(2025, 11, 3), actor=procurement,
+            licence={"number": "LIC-2025-1103", "valid_from": "2025-11-03", "valid_until": "2026-11-02",
+                     "lines": [{"item": ControlledItemFactory(), "approved_quantity": "10", "unit": "kg"}]},
+        )
+        services.run_scan()
+    messages = list(Alert.objects.filter(kind=Kind.STATUS_CHANGED).order_by("id").values_list("message", flat=True))
+    assert f"{app.reference} (" in messages[0] and ": Draft → Submitted on 1 Sep 2025." in messages[0]
+    assert "Accepted → Approved on 3 Nov 2025. Licence LIC-2025-1103 granted." in messages[-1]
+    assert not any("_" in m.split(":", 1)[1] for m in messages)  # no raw codes like supplement_requested
 
 
 def test_the_scan_refreshes_open_supplement_clocks(subscribers):
@@ -352,12 +378,8 @@ def test_a_committed_status_change_wakes_the_outbox_early(subscribers, django_ca
     from django.core.cache import cache
 
     cache.delete("notifications:outbox-wake")
-    with at(2025, 9, 26), django_capture_on_commit_callbacks(execute=True):
-        app = licensing_services.application_create(
-            supplier=SupplierFactory(), end_user="X", destination_country="DE",
-            events=[{"to": "submitted", "on": "2025-09-01"}, {"to": "accepted", "on": "2025-09-10"},
-                    {"to": "supplement_requested", "on": "2025-09-20"}],
-        )
+    with django_capture_on_commit_callbacks(execute=True):
+        app = live_application(STEPS)
     # The on-commit signal ran the outbox (eagerly here): no scan was needed.
     assert Alert.objects.filter(subject_id=app.pk, kind=Kind.SUPPLEMENT_REQUESTED).count() == 1
     assert not app.events.filter(processed_at__isnull=True).exists()
@@ -365,13 +387,9 @@ def test_a_committed_status_change_wakes_the_outbox_early(subscribers, django_ca
 
 def test_nothing_is_lost_when_the_wake_up_never_comes(subscribers, settings, django_capture_on_commit_callbacks):
     settings.ALERT_WAKE_ON_SIGNAL = False  # as if the broker were down when the change committed
+    with django_capture_on_commit_callbacks(execute=True):
+        app = live_application(STEPS)
+    assert not Alert.objects.exists()
     with at(2025, 9, 26):
-        with django_capture_on_commit_callbacks(execute=True):
-            app = licensing_services.application_create(
-                supplier=SupplierFactory(), end_user="X", destination_country="DE",
-                events=[{"to": "submitted", "on": "2025-09-01"}, {"to": "accepted", "on": "2025-09-10"},
-                        {"to": "supplement_requested", "on": "2025-09-20"}],
-            )
-        assert not Alert.objects.exists()
         services.run_scan()
     assert Alert.objects.filter(subject_id=app.pk, kind=Kind.SUPPLEMENT_REQUESTED).count() == 1

@@ -8,8 +8,6 @@ from demo import builder as demo
 from demo.portal import demo_portal_link
 from licensing.models import ControlledItem
 from licensing.predictions import predictions_refresh
-from notifications.models import Kind
-from notifications.services import preference_update
 from shipments.risk import purchase_orders_refresh_risk
 
 
@@ -39,9 +37,8 @@ class Command(BaseCommand):
             self._portal_link()
             return
         counts = demo.build_demo_data(actor=actor)
-        if actor is not None:
-            # The demo user hears of everything, status changes included, at once by email.
-            preference_update(user=actor, kinds={kind: "immediate" for kind in Kind.values})
+        # The demo user keeps the default alert policy (critical at once, the rest in the daily
+        # digest): what a new team member would get, not a flood.
         # So that the first page shows predicted decisions and purchase orders at risk
         # without waiting for the worker's first hourly refresh.
         predictions_refresh()
