@@ -91,7 +91,7 @@ def test_the_page_and_its_xlsx_export(world, book, client, viewer, time_machine,
     default = client.get("/what-if/?on=not-a-date&scenario=x")
     assert default.status_code == 200 and b"10 November 2026" in default.content
     export = client.get(f"/what-if/?on=2026-11-20&scenario={world.ends.pk}&export=xlsx")
-    wb = load_workbook(io.BytesIO(export.content))
+    wb = load_workbook(io.BytesIO(b"".join(export.streaming_content)))
     assert wb.sheetnames == ["Orders", "Tonnes per element", "Products", "File now"]
     orders = list(wb["Orders"].iter_rows(values_only=True))
     assert orders[1][:2] == ("needs a licence", "PO-HO")
