@@ -75,7 +75,7 @@ def test_outsiders_and_anonymous_are_refused(outsider):
 
 def test_one_query_for_the_figures(history, viewer, django_assert_num_queries):
     client = client_for(viewer)
-    with django_assert_num_queries(2):  # the role (groups) + the grouped figures
+    with django_assert_num_queries(3):  # the role (groups), the throttle count (no Redis), the figures
         response = client.get(URL, {"group_by": "element"})
     assert response.status_code == 200
 
