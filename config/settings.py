@@ -215,6 +215,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}  # filled by the notifications section below
+# Two queues: the periodic scans (which also repair stuck deliveries) never wait behind a
+# backlog of deliveries. Every worker consumes both (`-Q scans,celery`: Procfile, scripts/run);
+# kombu takes from its queues in turn, so a scan waits for at most one task per process.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+SCAN_QUEUE = "scans"
+CELERY_TASK_ROUTES = {
+    "notifications.tasks.scan": {"queue": SCAN_QUEUE},
+    "notifications.tasks.process_outbox": {"queue": SCAN_QUEUE},
+    "notifications.tasks.send_digests": {"queue": SCAN_QUEUE},
+    "shipments.tasks.analytics_refresh": {"queue": SCAN_QUEUE},
+    "core.tasks.purge_idempotency_records": {"queue": SCAN_QUEUE},
+}
 
 # --- The statutory clock (docs/architecture.md#clock) ----------------------------------------------------
 # Working days MOFCOM has to decide, per licence kind; a changed rule is one edit here.
@@ -355,6 +367,10 @@ ALERT_MAX_RETRIES = env.int("ALERT_MAX_RETRIES", default=8)
 # Webhooks: request timeout, and an endpoint is disabled after this many deliveries in a row
 # that failed for good (a permanent 4xx, or retries exhausted).
 WEBHOOK_TIMEOUT = env.int("WEBHOOK_TIMEOUT", default=10)
+# Webhook URLs: https to public addresses only, unless these allow plain http or private,
+# loopback and link-local addresses (a receiver on the same host or network; the tests).
+WEBHOOK_ALLOW_HTTP = env.bool("WEBHOOK_ALLOW_HTTP", default=False)
+WEBHOOK_ALLOW_PRIVATE = env.bool("WEBHOOK_ALLOW_PRIVATE", default=False)
 WEBHOOK_DISABLE_AFTER = env.int("WEBHOOK_DISABLE_AFTER", default=5)
 # Connect the core's on-commit signals to an early outbox run (the scan catches up anyway).
 ALERT_WAKE_ON_SIGNAL = env.bool("ALERT_WAKE_ON_SIGNAL", default=True)

@@ -1,7 +1,9 @@
 """Attach documents to applications, licences and shipments (docs/architecture.md#documents).
 
 PDF and image files only, recognised by their content (the first bytes), never by the name
-or the type the browser claims; images must also open in Pillow; the size is capped by
+or the type the browser claims; a file that is HTML or script as well (a polyglot) is refused,
+and the name it downloads with ends in the detected type's extension; images must also open
+in Pillow; the size is capped by
 ``DOCUMENT_MAX_BYTES``. Files are stored under a random name and served only by a view that
 checks the login and role.
 """
@@ -43,6 +45,28 @@ def sniff(head: bytes) -> tuple[str, str, bool] | None:
     return None
 
 
+# Markers by which a browser (or a careless viewer) would take bytes for HTML, SVG or XML; a
+# file that starts as a PDF or an image and holds one of these in the part a browser sniffs
+# is two types at once (a polyglot) and is refused.
+_MARKUP = (b"<!doctype", b"<html", b"<head", b"<body", b"<script", b"<iframe", b"<svg", b"<?xml", b"<object",
+           b"<embed", b"<img", b"<a href", b"<meta", b"<style", b"<form", b"javascript:")
+SNIFF_BYTES = 4096
+# Suffixes a download name may keep for each detected type.
+_SUFFIXES = {"pdf": {"pdf"}, "png": {"png"}, "jpg": {"jpg", "jpeg", "jpe"}, "gif": {"gif"},
+             "tif": {"tif", "tiff"}, "webp": {"webp"}}
+
+
+def download_name(original: str, suffix: str) -> str:
+    """The name a document downloads with: the original's, with its extension replaced by
+    the detected type's unless it is already one of that type's (``scan.JPEG`` stays)."""
+    name = (original or "").replace("\\", "/").rsplit("/", 1)[-1].strip() or "document"
+    stem, dot, ext = name.rpartition(".")
+    if dot and ext.lower() in _SUFFIXES[suffix]:
+        return name[:255]
+    stem = stem if dot and stem else name
+    return f"{stem[: 254 - len(suffix)]}.{suffix}"
+
+
 def document_validate(file: UploadedFile) -> tuple[str, str]:
     """Check size and content; returns (content type, suffix) or raises a DomainError on ``file``."""
     limit = settings.DOCUMENT_MAX_BYTES
@@ -60,6 +84,13 @@ def document_validate(file: UploadedFile) -> tuple[str, str]:
     if found is None:
         raise field_error("file", "Only PDF and image files (PNG, JPEG, GIF, TIFF, WebP) are accepted.", code="type")
     content_type, suffix, image = found
+    file.seek(0)
+    sniffed = file.read(SNIFF_BYTES).lower()
+    if any(marker in sniffed for marker in _MARKUP):
+        raise field_error(
+            "file", "The file holds HTML or script as well as a PDF or image: save it again as a plain PDF or image.",
+            code="polyglot",
+        )
     if image:
         file.seek(0)
         try:
@@ -88,7 +119,7 @@ def document_attach(
     if kind not in Document.Kind.values:
         raise field_error("kind", "Choose what kind of document this is.", code="invalid_choice")
     content_type, suffix = document_validate(file)
-    original = (file.name or f"document.{suffix}").replace("\\", "/").rsplit("/", 1)[-1][:255]
+    original = download_name(file.name or "", suffix)
     file.name = f"upload.{suffix}"  # the stored name's suffix follows the content, not the claim
     document = Document(
         application=application,

@@ -433,6 +433,13 @@ def webhook_endpoint_save(*, endpoint: WebhookEndpoint | None = None, actor=None
         if bad:
             known = ", ".join(WEBHOOK_EVENT_TYPES)
             raise field_error("events", f"Unknown event types: {', '.join(bad)}. Known: {known}.")
+    if "url" in fields:
+        from .transports.webhook import UnsafeUrl, url_check
+
+        try:
+            url_check(fields["url"])
+        except UnsafeUrl as exc:
+            raise field_error("url", str(exc), code="unsafe_url") from exc
     reactivated = fields.get("active") and not endpoint.active
     for name, value in fields.items():
         setattr(endpoint, name, value)

@@ -86,6 +86,8 @@ def worker_env(broker_url: str, email_url: str) -> dict[str, str]:
         "CELERY_UNACKED_RESTORE_INTERVAL": "1",
         "CELERY_UNACKED_RESTORE_THROTTLE": "1",
         "ALERT_CLAIM_TIMEOUT": str(CLAIM),
+        "WEBHOOK_ALLOW_HTTP": "true",  # the receiver is http://127.0.0.1
+        "WEBHOOK_ALLOW_PRIVATE": "true",
         "ALERT_RETRY_BASE": "1",
         "EMAIL_URL": email_url,
         "SECRET_KEY": settings.SECRET_KEY,
@@ -103,7 +105,7 @@ class Worker:
         self.log = log
         self.handle = log.open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "scans,celery", "--pool", "prefork",
              "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
              "--without-heartbeat", "-n", f"{name}@%h"],
             cwd=BASE_DIR, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,

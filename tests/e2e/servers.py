@@ -82,8 +82,10 @@ class WebhookReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
-                expected = "sha256=" + hmac.new(receiver.secret.encode(), body, hashlib.sha256).hexdigest()
-                ok = hmac.compare_digest(expected, self.headers.get("X-Raretrack-Signature", ""))
+                header = self.headers.get("X-Raretrack-Signature", "")
+                stamp = dict(p.split("=", 1) for p in header.split(",") if "=" in p).get("t", "")
+                mac = hmac.new(receiver.secret.encode(), stamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+                ok = stamp.isdigit() and hmac.compare_digest(f"t={stamp},v1={mac}", header)
                 receiver.requests.append({
                     "body": json.loads(body), "signature_ok": ok,
                     "timestamp": self.headers.get("X-Raretrack-Timestamp"),

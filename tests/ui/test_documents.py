@@ -87,3 +87,35 @@ def test_stored_files_have_no_public_url():
 
     with pytest.raises(Resolver404):
         resolve("/media/documents/2025/12/x.pdf")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"%PDF-1.4\n<html><body><script>alert(1)</script></body></html>",
+        b"%PDF-1.7\n" + b" " * 1000 + b"<!DOCTYPE html><p>hi",
+        b"\x89PNG\r\n\x1a\n<svg onload=alert(1)>",
+    ],
+)
+def test_content_that_is_two_types_at_once_is_refused(scene, procurement, client, data):
+    client.force_login(procurement)
+    page = upload(client, f"/applications/{scene.apps['due'].pk}/documents/", "polyglot.pdf", data)
+    assert b"HTML or script" in page.content
+    assert not Document.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_download_name_ends_in_the_detected_type(scene, procurement, client):
+    client.force_login(procurement)
+    url = f"/applications/{scene.apps['due'].pk}/documents/"
+    upload(client, url, "polyglot.html", PDF)
+    upload(client, url, "scan.JPEG.exe", PDF)
+    upload(client, url, "noext", PDF)
+    upload(client, url, "ok.PDF", PDF)
+    assert sorted(Document.objects.values_list("original_name", flat=True)) == [
+        "noext.pdf", "ok.PDF", "polyglot.pdf", "scan.JPEG.pdf"]
+    doc = Document.objects.get(original_name="polyglot.pdf")
+    response = client.get(f"/documents/{doc.pk}/download/")
+    assert response.status_code == 200 and 'filename="polyglot.pdf"' in response["Content-Disposition"]
+    assert doc.file.name.endswith(".pdf")
