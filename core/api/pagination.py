@@ -109,7 +109,8 @@ class ApiPagination(PageNumberPagination):
         rows = list(queryset[:size])
         self._full = len(rows) == size
         if rows:
-            self._position = (rows[-1].updated_at, rows[-1].pk)
+            last = rows[-1]  # a model instance, or a .values() row (the applications list)
+            self._position = (last["updated_at"], last["id"]) if isinstance(last, dict) else (last.updated_at, last.pk)
         return rows
 
     def get_paginated_response(self, data):

@@ -326,7 +326,17 @@ LIST_COLUMNS = (
 EXPANDABLE = ("events",)
 _USERNAME = f"recorded_by__{get_user_model().USERNAME_FIELD}"
 _EVENT_COLUMNS = ("application_id", "id", "from_status", "to_status", "on", "note", "recorded_at", "api_client",
-                  _USERNAME)
+                  "reported_by", _USERNAME)
+
+
+def _recorded_by_label(e: dict) -> str:
+    """ApplicationEvent.recorded_by_label, from a row."""
+    if e["reported_by"]:
+        confirmed = f", confirmed by {e[_USERNAME]}" if e[_USERNAME] else ""
+        return f"reported by {e['reported_by']} (supplier){confirmed}"
+    if e["api_client"]:
+        return f"api:{e['api_client']}"
+    return e[_USERNAME] or ""
 
 
 def _event_representation(e: dict) -> dict:
@@ -337,7 +347,10 @@ def _event_representation(e: dict) -> dict:
         "on": _date(e["on"]),
         "note": e["note"],
         "recorded_at": _instant(e["recorded_at"]),
-        "recorded_by": f"api:{e['api_client']}" if e["api_client"] else (e[_USERNAME] or ""),
+        "recorded_by": _recorded_by_label(e),
+        # As ApplicationEvent.source: a supplier's report, an API client's step, or a user's.
+        "source": "supplier" if e["reported_by"] else "api" if e["api_client"] else "user",
+        "reported_by": e["reported_by"],
     }
 
 

@@ -113,3 +113,17 @@ def test_filters_and_orderings_still_apply(erp):
     assert overdue and all(row["overdue"] for row in overdue)
     dues = [row["decision_due"] for row in by_due if row["decision_due"]]  # the exempt one has none
     assert dues == sorted(dues) and len(dues) >= 3
+
+
+def test_the_sync_pages_the_rows_by_cursor_each_once(erp):
+    """updated_since pages the .values() rows by the keyset cursor too (its position read from
+    the last row, a dict here)."""
+    _variety()
+    with at(DAYS[-1]):
+        url, seen = "/api/v1/applications/?updated_since=2000-01-01T00:00:00Z&page_size=3", []
+        while url:
+            r = erp.get(url)
+            assert r.status_code == 200, r.json()
+            seen += [row["id"] for row in r.json()["results"]]
+            url = r.json()["next"]
+    assert sorted(seen) == sorted(LicenceApplication.objects.values_list("id", flat=True)) and len(seen) == 10

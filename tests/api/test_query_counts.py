@@ -82,11 +82,12 @@ def test_lists_and_details_cost_the_same_queries_at_any_page_size(erp, many, dja
 @pytest.mark.parametrize("expand", ["", "events"])
 def test_the_applications_list_from_rows_is_constant_with_and_without_the_timeline(erp, many, expand,
                                                                                    django_assert_max_num_queries):
-    """Authentication, count, rows, lines with their item codes, the calendar (2), and the
-    timeline (expand=events) or the supplement steps of overdue rows: at most 7 at any size."""
+    """Authentication, the throttle's count, count, rows, lines with their item codes, the
+    calendar (2), and the timeline (expand=events) or the supplement steps of overdue rows: at
+    most 8 at any size."""
     erp.get("/api/v1/items/?page_size=1")
     for size in (1, 100):
-        with django_assert_max_num_queries(7, info=f"page_size={size} expand={expand}"):
+        with django_assert_max_num_queries(8, info=f"page_size={size} expand={expand}"):
             r = erp.get("/api/v1/applications/", {"page_size": size, "expand": expand})
         rows = r.json()["results"]
         assert len(rows) == size and all(("events" in row) == bool(expand) for row in rows)
