@@ -76,7 +76,7 @@ def parse_decimal(
     except InvalidOperation:
         raise ParseError(DECIMAL_MESSAGE) from None
     if not number.is_finite():  # NaN and Infinity parse, but cannot be compared or stored
-        raise ParseError(DECIMAL_MESSAGE)
+        raise ParseError('Give a finite decimal number, e.g. "12.5".')
     if (positive and number <= 0) or number < 0:
         raise ParseError("Give a number above zero." if positive else "Give a number of zero or more.", "min_value")
     exponent = number.as_tuple().exponent
