@@ -65,6 +65,7 @@ KIND_SEVERITY: dict[str, str] = {
     Kind.POLICY_EVENT_UPCOMING: Severity.INFO,
     # Raised to critical by the scan when a pending shipment or a listed item is touched.
     Kind.POLICY_EVENT_IMPACT: Severity.WARNING,
+    Kind.SUPPLIER_REPORT: Severity.WARNING,
 }
 SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 

@@ -71,9 +71,9 @@ def my_notifications(request):
     ics_url = settings.SITE_URL + reverse("notifications_public:ics", args=[pref.ics_token])
     severities = dict(Severity.choices)
     kind_rows = [
-        {"field": form[f"mode_{kind.value}"], "severity": KIND_SEVERITY[kind],
-         "severity_label": severities[KIND_SEVERITY[kind]]}
-        for kind in sorted(Kind, key=lambda k: -SEVERITY_RANK[KIND_SEVERITY[k]])
+        {"field": form[f"mode_{kind.value}"], "severity": KIND_SEVERITY.get(kind, Severity.WARNING),
+         "severity_label": severities[KIND_SEVERITY.get(kind, Severity.WARNING)]}
+        for kind in sorted(Kind, key=lambda k: -SEVERITY_RANK[KIND_SEVERITY.get(k, Severity.WARNING)])
     ]
     return render(request, "notifications/my_notifications.html", {
         "form": form, "kind_rows": kind_rows, "ics_url": ics_url, "default_zone": settings.ALERT_DEFAULT_TIME_ZONE,
