@@ -18,7 +18,7 @@ from simple_history.utils import bulk_update_with_history
 
 from core.errors import ConflictError, DomainError, field_error
 from core.parsing import DATE_MESSAGE, ParseError, parse_date
-from core.services import lines_create, save_validated
+from core.services import field_errors, lines_create, save_validated
 from core.validators import validate_date_range
 from suppliers.services import purchase_order_check_supplier
 
@@ -232,7 +232,10 @@ def application_transition(
         api_client=api_client,
         reported_by=reported_by,
     )
-    save_validated(event, actor=actor)  # the note's length and characters (core.validators)
+    # The note's length and characters (core.validators), without re-reading the locked application.
+    if errors := field_errors(event):
+        raise DomainError(errors)
+    event.save()
     application.status = to
     if to == S.SUBMITTED:
         application.submitted_on = on

@@ -305,6 +305,15 @@ class ApplicationSerializer(serializers.ModelSerializer):
         return list(obj.allowed_transitions)
 
 
+class ApplicationListItemSerializer(ApplicationSerializer):
+    """The schema of a list row: the detail's fields, ``events`` only with ``expand=events``
+    (not read-only here only so that the schema does not mark it required)."""
+
+    events = ApplicationEventSerializer(
+        many=True, required=False, help_text="The timeline, present only with `expand=events`."
+    )
+
+
 # --- The list, from rows ------------------------------------------------------------------------
 #
 # A list page is rendered from ``.values()`` rows, not model instances: 100 applications with

@@ -66,7 +66,7 @@ EXPAND = OpenApiParameter(
     list=extend_schema(
         summary="List applications (the timeline with `expand=events`)",
         parameters=[EXPAND],
-        responses={200: s.ApplicationSerializer, **errors(*READ)},
+        responses={200: s.ApplicationListItemSerializer, **errors(*READ)},
     ),
     retrieve=extend_schema(
         summary="An application with its clock and timeline", responses={200: s.ApplicationSerializer, **errors(*READ)}
