@@ -19,7 +19,7 @@ from licensing.rules import Rules
 from shipments.views.imports import import_view
 
 from . import impact, selectors, whatif
-from .imports import PRODUCT_IMPORT
+from .spreadsheet_import import PRODUCT_IMPORT
 
 
 @role_required(Role.VIEWER)

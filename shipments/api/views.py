@@ -1,5 +1,5 @@
 """API views for suppliers, purchase orders, shipments and licences (docs/architecture.md#api): thin, they
-parse input and call shipments.services, shipments.bulk and licensing.services."""
+parse input and call shipments.services, shipments.bulk_upsert and licensing.services."""
 
 from __future__ import annotations
 
@@ -24,7 +24,8 @@ from core.api.viewsets import (
 )
 from core.errors import field_error
 from licensing import services as licensing_services
-from shipments import bulk, services
+from shipments import bulk_upsert as bulk
+from shipments import services
 from shipments.models import Shipment, ShipmentLine
 from shipments.selectors import licences_with_lines
 from suppliers import services as supplier_services

@@ -1,7 +1,7 @@
 """Import purchase orders and shipments from CSV/XLSX (docs/architecture.md#ui): upload, preview with
 row-level errors, then commit all or nothing through the same services the API uses.
 
-Parsing and grouping live in the service module ``shipments.imports``; these views only read
+Parsing and grouping live in the service module ``shipments.spreadsheet_import``; these views only read
 the upload, keep it in the session between preview and commit, and render. The preview runs
 the services inside a transaction that is rolled back, so what it reports is exactly what the
 commit would meet.
@@ -17,7 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from core.exports import Column, export_csv
-from core.imports import (
+from core.permissions import role_required
+from core.roles import Role
+from core.spreadsheets import (
     ImportFileError,
     ImportResult,
     RowError,
@@ -26,11 +28,9 @@ from core.imports import (
     read_table,
     run_import,
 )
-from core.permissions import role_required
-from core.roles import Role
 
 from ..forms import ImportForm
-from ..imports import PO_COLUMNS, SHIPMENT_COLUMNS, purchase_order_groups, shipment_groups
+from ..spreadsheet_import import PO_COLUMNS, SHIPMENT_COLUMNS, purchase_order_groups, shipment_groups
 
 KINDS = {
     "shipments": {

@@ -7,10 +7,10 @@ from decimal import Decimal as Dec
 import pytest
 
 from core.errors import DomainError
-from core.imports import Row
+from core.spreadsheets import Row
 from exposure import selectors, services
-from exposure.imports import product_groups
 from exposure.models import FxRate, Product
+from exposure.spreadsheet_import import product_groups
 from licensing.rules import Rules
 from shipments.views.imports import _run
 from tests.factories import PurchaseOrderFactory, SupplierFactory

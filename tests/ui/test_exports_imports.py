@@ -11,7 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.exports import Column, export_csv
-from core.imports import read_table
+from core.spreadsheets import read_table
 from shipments.models import Shipment
 from suppliers.models import PurchaseOrder
 

@@ -39,8 +39,8 @@ def test_non_finite_and_ambiguous_quantities_are_row_errors_not_500s(scene, proc
     ("qty", "expected"), [("1,234.5", "1234.5"), ("12,5", "12.5"), ("1 000", "1000"), ("1,234,567.25", "1234567.25")]
 )
 def test_plain_thousands_and_decimal_commas_still_read(qty, expected):
-    from core.imports import Row
-    from shipments.imports import Parser
+    from core.spreadsheets import Row
+    from shipments.spreadsheet_import import Parser
 
     parser = Parser()
     assert str(parser.decimal(Row(7, {"quantity": qty}), "quantity")) == expected
@@ -51,7 +51,7 @@ def test_plain_thousands_and_decimal_commas_still_read(qty, expected):
 
 
 def test_import_parsing_lives_in_the_service_module_and_the_views_stay_thin():
-    from shipments import imports
+    from shipments import spreadsheet_import as imports
     from shipments.views import imports as views
 
     for name in ("Lookups", "Parser", "shipment_groups", "purchase_order_groups"):

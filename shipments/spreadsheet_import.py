@@ -2,7 +2,7 @@
 
 One row per line; rows sharing a key (purchase order number; shipment external_ref, else
 reference) form one record. Each builder returns the (rows, call) groups that
-``core.imports.run_import`` runs in one transaction, the preview records, and the row errors
+``core.spreadsheets.run_import`` runs in one transaction, the preview records, and the row errors
 found while parsing cells (a record with a bad cell never reaches the service).
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from core.imports import Row, RowError
 from core.parsing import ParseError, parse_choice, parse_date, parse_decimal
+from core.spreadsheets import Row, RowError
 from licensing.models import ControlledItem, Licence, TransportMode, Unit
 from suppliers.models import PurchaseOrder, Supplier
 

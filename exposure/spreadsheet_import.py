@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from core.imports import Row, RowError
-from shipments.imports import Lookups, Parser, _group
+from core.spreadsheets import Row, RowError
+from shipments.spreadsheet_import import Lookups, Parser, _group
 
 from . import services
 from .models import Product, validate_currency

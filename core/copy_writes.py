@@ -1,4 +1,4 @@
-"""Set-based writes for shipments.bulk: rows plus their django-simple-history rows.
+"""Set-based writes with their django-simple-history rows (used by shipments.bulk_upsert).
 
 On PostgreSQL the rows go in with ``COPY`` (ids drawn from the table's sequence in one query)
 and updates with ``COPY`` into a temporary table plus one ``UPDATE ... FROM``: a 10,000-row

@@ -29,6 +29,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core import copy_writes as writes
 from core.errors import ConflictError, DomainError
 from core.parsing import DATE_MESSAGE, DECIMAL_MESSAGE, ParseError, parse_choice, parse_date, parse_decimal
 from core.services import field_errors
@@ -37,7 +38,6 @@ from licensing.models import ControlledItem, Licence, LicenceLine, TransportMode
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 from suppliers.services import purchase_order_check_supplier
 
-from . import bulk_writes as writes
 from . import drawdown
 from .models import Shipment, ShipmentLine, ShipmentStatus
 from .selectors import TO_BASE, licence_lines_with_drawdown
@@ -453,7 +453,7 @@ def _assign(obj, values: dict) -> None:
 def _upsert(parsed: list[Row], model, owner: str, line_of: Callable[[int, dict], Any], actor) -> list:
     """Write the checked rows: new ones inserted, existing ones updated (only the fields the
     rows name, plus ``updated_at``), and the lines of rows that carry ``lines`` replaced
-    (``line_of(owner_pk, line)`` builds one). History rows through ``bulk_writes``. Returns
+    (``line_of(owner_pk, line)`` builds one). History rows through ``core.copy_writes``. Returns
     the objects in row order."""
     now = timezone.now()
     user = actor if getattr(actor, "is_authenticated", False) else None
