@@ -29,12 +29,15 @@ DESCRIPTIONS = {
     404: "Not found (or a page past the end).",
     409: "Conflicts with the current state (a refused transition, an over-draw, a duplicate key).",
     412: "`If-Match` names an older version: fetch the resource again.",
+    413: "The body is larger than the server accepts.",
+    414: "The URI (path and query) is longer than the server accepts.",
     422: "The `Idempotency-Key` was used with another request.",
     429: "Too many requests for this key: see `Retry-After`.",
 }
 
-READ = (400, 401, 403, 404, 429)
-WRITE = (400, 401, 403, 404, 409, 412, 422, 429)
+# Any request can carry a URI that is too long (414); any write a body that is too large (413).
+READ = (400, 401, 403, 404, 414, 429)
+WRITE = (400, 401, 403, 404, 409, 412, 413, 414, 422, 429)
 
 
 def errors(*codes: int) -> dict[int, OpenApiResponse]:
