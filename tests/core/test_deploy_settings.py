@@ -19,7 +19,9 @@ PRODUCTION = {
 
 
 def _run(args: list[str], **extra: str) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DATABASE_", "REDIS_", "DEFAULT_FROM"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SECURE_", "DATABASE_", "REDIS_", "DEFAULT_FROM"))
+           # set by the browser tests' fixtures for Playwright; never in a deployment
+           and k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env.update(PRODUCTION, **extra)
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def hostile(scene):
-    Supplier.objects.update(name=HOSTILE, notes=HOSTILE)
+    Supplier.objects.update(name=HOSTILE[:200], notes=HOSTILE)  # the column holds 200 characters
     PurchaseOrder.objects.update(notes=HOSTILE)
     Shipment.objects.update(reference=HOSTILE[:60], eta=LAST, notes=HOSTILE)
     licences = list(Licence.objects.order_by("pk"))
