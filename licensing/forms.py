@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from .models import ApplicationStatus, ControlledItem, Document, LicenceApplication, LicenceKind, PolicyEvent, Unit
+from .models import LEAD_DAYS_MESSAGE, ApplicationStatus, ControlledItem, Document, LicenceApplication, LicenceKind, PolicyEvent, Unit
 from .models.applications import TRANSITIONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -189,7 +189,7 @@ class PolicyEventForm(forms.ModelForm):
         try:
             return [int(p) for p in parts]
         except ValueError as exc:
-            raise forms.ValidationError("Give whole numbers of days, e.g. 30, 7, 1.") from exc
+            raise forms.ValidationError(LEAD_DAYS_MESSAGE) from exc
 
     def _post_clean(self) -> None:
         # The service validates and saves (policy_event_save); skip the ModelForm's own model validation.

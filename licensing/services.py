@@ -24,6 +24,7 @@ from suppliers.services import purchase_order_check_supplier
 
 from . import analytics, clock
 from .models import (
+    LEAD_DAYS_MESSAGE,
     ApplicationEvent,
     ApplicationLine,
     ApplicationStatus,
@@ -461,7 +462,7 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
         setattr(event, name, value)
     lead = event.lead_days
     if not isinstance(lead, list) or not all(isinstance(d, int) and 0 <= d <= 365 for d in lead):
-        raise field_error("lead_days", "Give a list of whole numbers of days from 0 to 365, e.g. [30, 7, 1].")
+        raise field_error("lead_days", LEAD_DAYS_MESSAGE)
     event.lead_days = sorted(set(lead), reverse=True)
     save_validated(event, actor=actor, reason="saved")
     event.items.set(items if items is not None else items_for_elements(event.elements))

@@ -17,6 +17,7 @@ from core.api.fields import ExternalRefInputMixin, IdRelatedField
 from licensing import clock
 from licensing.api.fields import ItemCodeField
 from licensing.models import (
+    LEAD_DAYS_MESSAGE,
     ApplicationEvent,
     ApplicationLine,
     ApplicationStatus,
@@ -508,7 +509,11 @@ class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
 class PolicyEventSerializer(serializers.ModelSerializer):
     items = ItemCodeField(many=True, required=False, help_text="Item codes; omitted: from `elements`.")
     lead_days = serializers.ListField(
-        child=serializers.IntegerField(min_value=0, max_value=365),
+        child=serializers.IntegerField(
+            min_value=0,
+            max_value=365,
+            error_messages={code: LEAD_DAYS_MESSAGE for code in ("invalid", "min_value", "max_value", "max_string_length")},
+        ),
         required=False,
         max_length=20,
         help_text="Alert this many days before, e.g. [30, 7, 1].",

@@ -5,6 +5,9 @@ from core import validators as v
 from core.models import TimestampedModel
 
 
+LEAD_DAYS_MESSAGE = "Give whole numbers of days from 0 to 365, e.g. 30, 7, 1."
+
+
 def default_lead_days() -> list[int]:
     return [30, 7, 1]
 

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from licensing import services
-from licensing.models import LicenceApplication, PolicyEvent
+from licensing.models import LEAD_DAYS_MESSAGE, LicenceApplication, PolicyEvent
 from tests.factories import PolicyEventFactory
 
 
@@ -24,7 +24,7 @@ def test_lead_days_as_strings_in_the_admin_are_a_form_error_not_a_broken_scan(cl
     client.force_login(admin_user)
     response = client.post(f"/admin/licensing/policyevent/{event.pk}/change/", _policy_form(lead_days='["7"]'))
     assert response.status_code == 200  # the form again, with the error
-    assert "Give a list of whole numbers of days from 0 to 365" in response.content.decode()
+    assert LEAD_DAYS_MESSAGE in response.content.decode()
     event.refresh_from_db()
     assert all(isinstance(d, int) for d in event.lead_days)
 
@@ -51,3 +51,24 @@ def test_refreshing_many_clocks_costs_constant_queries(
     with django_assert_max_num_queries(10):  # calendar, rows, events, one bulk UPDATE: whatever n
         assert services.applications_refresh_clocks() == n
     assert LicenceApplication.objects.filter(decision_due__isnull=True).count() == 0
+
+
+@pytest.mark.parametrize("bad_api, bad_form", [([400], "400"), (["seven"], "seven"), ([-1], "-1")])
+def test_bad_lead_days_get_one_message_at_every_door(client, compliance, bad_api, bad_form):
+    event = PolicyEventFactory(lead_days=[7])
+    client.force_login(compliance)
+
+    api = client.patch(
+        f"/api/v1/policy-events/{event.pk}/", {"lead_days": bad_api}, content_type="application/json"
+    )
+    assert api.status_code == 400
+    assert [e["detail"] for e in api.json()["errors"]] == [LEAD_DAYS_MESSAGE]
+
+    form = client.post(f"/policy/{event.pk}/edit/", _policy_form(lead_days=bad_form) | {"jurisdiction": "CN"})
+    assert form.status_code in (200, 422) and LEAD_DAYS_MESSAGE in form.content.decode()
+
+    with pytest.raises(Exception) as raised:
+        services.policy_event_save(event=event, lead_days=bad_api)
+    assert LEAD_DAYS_MESSAGE in str(raised.value)
+    event.refresh_from_db()
+    assert event.lead_days == [7]
