@@ -64,6 +64,13 @@ def validate_country(value: str) -> None:
     _code(value, _countries(), "3166", "country", "DE")
 
 
+def validate_countries(value: str) -> None:
+    """ISO 3166-1 alpha-2 codes separated by spaces ("US DE JP"), each checked as one country."""
+    if isinstance(value, str):
+        for code in value.split():
+            validate_country(code)
+
+
 def validate_currency(value: str) -> None:
     """ISO 4217, in capitals (USD, EUR, CNY)."""
     _code(value, _currencies(), "4217", "currency", "USD")
@@ -109,3 +116,4 @@ MULTILINE = [MaxLengthValidator(TEXT_MAX), validate_multiline]
 DATE = [validate_date_range]
 COUNTRY = [validate_single_line, validate_country]
 CURRENCY = [validate_single_line, validate_currency]
+COUNTRIES = [validate_single_line, validate_countries]

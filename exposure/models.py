@@ -7,27 +7,13 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from core import validators as v
 from core.models import ExternalRefModel, TimestampedModel, unique_external_ref
 
 # The seventeen rare earths (the lanthanides, scandium and yttrium).
 RARE_EARTHS = (
     "La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Sc", "Y",
 )
-
-
-def validate_currency(value: str) -> None:
-    import pycountry
-
-    if not (len(value) == 3 and value.isupper() and pycountry.currencies.get(alpha_3=value)):
-        raise ValidationError(f"“{value}” is not an ISO 4217 currency code (e.g. USD, EUR, CNY).")
-
-
-def validate_countries(value: str) -> None:
-    import pycountry
-
-    bad = [c for c in value.split() if not (len(c) == 2 and c.isupper() and pycountry.countries.get(alpha_2=c))]
-    if bad:
-        raise ValidationError(f"Not ISO 3166 alpha-2 country codes: {', '.join(bad)}.")
 
 
 def validate_element(value: str) -> None:
@@ -38,13 +24,13 @@ def validate_element(value: str) -> None:
 class Product(ExternalRefModel):
     """A product the importer makes and sells on, possibly re-exporting Chinese rare earths."""
 
-    sku = models.CharField("SKU", max_length=60, unique=True)
-    name = models.CharField(max_length=200)
+    sku = models.CharField("SKU", max_length=60, unique=True, validators=v.SINGLE_LINE)
+    name = models.CharField(max_length=200, validators=v.SINGLE_LINE)
     unit_value = models.DecimalField(max_digits=18, decimal_places=4, validators=[MinValueValidator(0)])
-    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    currency = models.CharField(max_length=3, default="USD", validators=v.CURRENCY)
     # ISO 3166 alpha-2 codes separated by spaces ("US DE JP"), like ControlledItem.elements.
-    destinations = models.CharField(max_length=300, blank=True, validators=[validate_countries])
-    notes = models.TextField(blank=True)
+    destinations = models.CharField(max_length=300, blank=True, validators=v.COUNTRIES)
+    notes = models.TextField(blank=True, validators=v.MULTILINE)
     history = HistoricalRecords()
 
     class Meta:
@@ -81,7 +67,7 @@ class ProductContent(models.Model):
         "value per unit", max_digits=18, decimal_places=6, validators=[MinValueValidator(0)],
         help_text="What this content is worth in one unit of the product.",
     )
-    currency = models.CharField(max_length=3, default="USD", validators=[validate_currency])
+    currency = models.CharField(max_length=3, default="USD", validators=v.CURRENCY)
     history = HistoricalRecords()
 
     class Meta:
@@ -97,11 +83,11 @@ class ProductContent(models.Model):
 class FxRate(TimestampedModel):
     """1 ``currency`` = ``rate`` ``quote``, from ``valid_from`` until the next row of the pair."""
 
-    currency = models.CharField(max_length=3, validators=[validate_currency])
-    quote = models.CharField(max_length=3, default="USD", validators=[validate_currency])
-    valid_from = models.DateField()
+    currency = models.CharField(max_length=3, validators=v.CURRENCY)
+    quote = models.CharField(max_length=3, default="USD", validators=v.CURRENCY)
+    valid_from = models.DateField(validators=v.DATE)
     rate = models.DecimalField(max_digits=24, decimal_places=10, validators=[MinValueValidator(0)])
-    source = models.CharField(max_length=200, blank=True, help_text="E.g. ECB reference rate.")
+    source = models.CharField(max_length=200, blank=True, help_text="E.g. ECB reference rate.", validators=v.SINGLE_LINE)
     history = HistoricalRecords()
 
     class Meta:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 
 from core.spreadsheets import Row, RowError
+from core.validators import validate_currency
 from shipments.spreadsheet_import import Lookups, Parser, _group
 
 from . import services
-from .models import Product, validate_currency
+from .models import Product
 
 PRODUCT_COLUMNS = [
     ("sku", True, "Your product code; rows with the same SKU form one product."),
@@ -42,7 +43,7 @@ def _flag(p: Parser, row: Row, column: str) -> bool:
 
 
 def _currency(p: Parser, row: Row, column: str, default: str) -> str:
-    value = (row.get(column) or default).strip().upper()
+    value = (row.get(column) or default).strip().upper()  # exposure takes codes in any case, as its service does
     try:
         validate_currency(value)
     except ValidationError as exc:

@@ -57,6 +57,9 @@ def test_content_traced_to_an_order_is_traced_to_its_supplier(world):
         ({"contents": [{"element": "Nb", "mass_g": Dec("1"), "value": Dec("1")}]}, "lines[0].element"),
         ({"contents": [{"element": "Dy", "mass_g": Dec("1"), "value": Dec("1"), "colour": "red"}]}, "lines[0].colour"),
         ({"colour": "red"}, "colour"),
+        ({"name": "Motor\u0001"}, "name"),
+        ({"sku": "MTR\n1"}, "sku"),
+        ({"notes": "ok\u0000"}, "notes"),
     ],
 )
 def test_bad_input_is_refused_by_field(world, fields, key):
@@ -142,3 +145,9 @@ def test_product_pages(world, client, viewer, django_assert_max_num_queries):
     assert page.status_code == 200 and b"MTR-1" in page.content and b"0.1000 %" in page.content
     detail = client.get(f"/products/{p.pk}/")
     assert detail.status_code == 200 and b"from 10 Nov 2026" in detail.content
+
+
+def test_fx_rates_refuse_control_characters_and_dates_out_of_range(world):
+    with pytest.raises(DomainError) as exc:
+        services.fx_rate_save(currency="EUR", quote="USD", valid_from=D(1999, 12, 31), rate=Dec("1.1"), source="E\u0007CB")
+    assert set(exc.value.message_dict) >= {"valid_from", "source"}
