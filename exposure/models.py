@@ -87,7 +87,9 @@ class FxRate(TimestampedModel):
     quote = models.CharField(max_length=3, default="USD", validators=v.CURRENCY)
     valid_from = models.DateField(validators=v.DATE)
     rate = models.DecimalField(max_digits=24, decimal_places=10, validators=[MinValueValidator(0)])
-    source = models.CharField(max_length=200, blank=True, help_text="E.g. ECB reference rate.", validators=v.SINGLE_LINE)
+    source = models.CharField(
+        max_length=200, blank=True, help_text="E.g. ECB reference rate.", validators=v.SINGLE_LINE
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -8,7 +8,16 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from .models import LEAD_DAYS_MESSAGE, ApplicationStatus, ControlledItem, Document, LicenceApplication, LicenceKind, PolicyEvent, Unit
+from .models import (
+    LEAD_DAYS_MESSAGE,
+    ApplicationStatus,
+    ControlledItem,
+    Document,
+    LicenceApplication,
+    LicenceKind,
+    PolicyEvent,
+    Unit,
+)
 from .models.applications import TRANSITIONS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

@@ -512,7 +512,7 @@ class PolicyEventSerializer(serializers.ModelSerializer):
         child=serializers.IntegerField(
             min_value=0,
             max_value=365,
-            error_messages={code: LEAD_DAYS_MESSAGE for code in ("invalid", "min_value", "max_value", "max_string_length")},
+            error_messages=dict.fromkeys(("invalid", "min_value", "max_value", "max_string_length"), LEAD_DAYS_MESSAGE),
         ),
         required=False,
         max_length=20,

@@ -28,6 +28,7 @@ __all__ = [
     "LicenceStatus",
     "Outcome",
     "PendingDecision",
+    "LEAD_DAYS_MESSAGE",
     "PolicyEvent",
     "PublishedCalendarYear",
     "Scenario",

@@ -4,7 +4,6 @@ from simple_history.models import HistoricalRecords
 from core import validators as v
 from core.models import TimestampedModel
 
-
 LEAD_DAYS_MESSAGE = "Give whole numbers of days from 0 to 365, e.g. 30, 7, 1."
 
 

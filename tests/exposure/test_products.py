@@ -149,5 +149,7 @@ def test_product_pages(world, client, viewer, django_assert_max_num_queries):
 
 def test_fx_rates_refuse_control_characters_and_dates_out_of_range(world):
     with pytest.raises(DomainError) as exc:
-        services.fx_rate_save(currency="EUR", quote="USD", valid_from=D(1999, 12, 31), rate=Dec("1.1"), source="E\u0007CB")
+        services.fx_rate_save(
+            currency="EUR", quote="USD", valid_from=D(1999, 12, 31), rate=Dec("1.1"), source="E\u0007CB"
+        )
     assert set(exc.value.message_dict) >= {"valid_from", "source"}
