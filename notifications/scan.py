@@ -377,7 +377,7 @@ def policy_event_upcoming(ctx: ScanContext) -> list[Alert]:
     out = []
     for r, lead in chosen:
         ctx_lists = affected.get(r["pk"], {})
-        counts = ", ".join(f"{len(v)} {k}" for k, v in ctx_lists.items())
+        counts = ", ".join(f"{n} {k}" for k, n in ctx_lists.get("counts", {}).items())
         out.append(ctx.alert(
             kind=K.POLICY_EVENT_UPCOMING, subject_type=T.POLICY_EVENT, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=r["date"], threshold=f"{lead}d@{r['date']}", severity=Severity.WARNING if lead <= 1 else None,
@@ -395,9 +395,11 @@ class ContextWithLeads(ScanContext):
         super().__init__(today=ctx.today, cal=ctx.cal, batch=ctx.batch, leads={**ctx.leads, kind: leads})
 
 
-def policy_affected(event_ids: Iterable[int]) -> dict[int, dict[str, list[dict]]]:
+def policy_affected(event_ids: Iterable[int]) -> dict[int, dict]:
     """For each event: open applications, active licences and pending shipments with a line of
-    an item the event names (all of them when it names none). Four queries for any number."""
+    an item the event names (all of them when it names none), as a count per kind and the first
+    ``ALERT_AFFECTED_LISTED`` of each by id under ``listed``. Counted in SQL and bounded, so an
+    event over a million open rows costs two small queries per kind, not the rows themselves."""
     event_ids = list(event_ids)
     if not event_ids:
         return {}
@@ -407,26 +409,27 @@ def policy_affected(event_ids: Iterable[int]) -> dict[int, dict[str, list[dict]]
     ):
         items[event_id].add(item_id)
     sources = {
-        "applications": (
-            LicenceApplication.objects.filter(status__in=OPEN_STATUSES), "lines__item_id", "reference", T.APPLICATION
-        ),
-        "licences": (Licence.objects.filter(status=LicenceStatus.ACTIVE), "lines__item_id", "number", T.LICENCE),
-        "shipments": (Shipment.objects.filter(status__in=list(PENDING_STATUSES)), "lines__item_id", "reference",
-                      T.SHIPMENT),
+        "applications": (LicenceApplication.objects.filter(status__in=OPEN_STATUSES), "reference", T.APPLICATION),
+        "licences": (Licence.objects.filter(status=LicenceStatus.ACTIVE), "number", T.LICENCE),
+        "shipments": (Shipment.objects.filter(status__in=list(PENDING_STATUSES)), "reference", T.SHIPMENT),
     }
-    wanted = set().union(*items.values())
-    names_none = any(not s for s in items.values())
-    result: dict[int, dict[str, list[dict]]] = {pk: {} for pk in event_ids}
-    for label, (qs, item_field, name_field, subject_type) in sources.items():
-        if not names_none:
-            qs = qs.filter(**{f"{item_field}__in": wanted})
-        per_row: dict[int, dict] = {}
-        for pk, name, item_id in qs.values_list("pk", name_field, item_field).distinct():
-            row = per_row.setdefault(pk, {"id": pk, "name": name, "url": url_for(subject_type, pk), "items": set()})
-            row["items"].add(item_id)
-        for event_id, event_items in items.items():
-            hits = [r for r in per_row.values() if not event_items or r["items"] & event_items]
-            result[event_id][label] = [{"id": r["id"], "name": r["name"], "url": r["url"]} for r in hits]
+    limit = settings.ALERT_AFFECTED_LISTED
+    result: dict[int, dict] = {}
+    for event_id, event_items in items.items():
+        lists: dict = {}
+        counts: dict[str, int] = {}
+        for label, (qs, name_field, subject_type) in sources.items():
+            if event_items:
+                qs = qs.filter(Exists(qs.model.lines.field.model.objects.filter(
+                    **{qs.model.lines.field.name: OuterRef("pk")}, item_id__in=event_items,
+                )))
+            counts[label] = qs.count()
+            lists[label] = [
+                {"id": pk, "name": name, "url": url_for(subject_type, pk)}
+                for pk, name in qs.order_by("pk").values_list("pk", name_field)[:limit]
+            ]
+        truncated = any(counts[label] > len(rows) for label, rows in lists.items())
+        result[event_id] = {**lists, "counts": counts, "truncated": truncated}
     return result
 
 

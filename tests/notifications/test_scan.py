@@ -393,3 +393,29 @@ def test_nothing_is_lost_when_the_wake_up_never_comes(subscribers, settings, dja
     with at(2025, 9, 26):
         services.run_scan()
     assert Alert.objects.filter(subject_id=app.pk, kind=Kind.SUPPLEMENT_REQUESTED).count() == 1
+
+
+def test_policy_event_upcoming_counts_in_sql_and_lists_a_bounded_sample(
+    subscribers, settings, django_assert_max_num_queries
+):
+    from notifications.scan import policy_affected
+
+    settings.ALERT_AFFECTED_LISTED = 2
+    dy = ControlledItemFactory(code="DY", elements="Dy")
+    apps = [
+        ApplicationLineFactory(item=dy, application=ApplicationFactory(status=ApplicationStatus.SUBMITTED)).application
+        for _ in range(5)
+    ]
+    named = PolicyEventFactory(date=D(2026, 11, 10), lead_days=[30])
+    named.items.set([dy])
+    everything = PolicyEventFactory(date=D(2026, 11, 10), lead_days=[30])
+    with django_assert_max_num_queries(1 + 2 * 3 * 2):  # items, then a count and a sample per kind and event
+        affected = policy_affected([named.pk, everything.pk])
+    for pk in (named.pk, everything.pk):
+        assert affected[pk]["counts"]["applications"] == 5
+        assert [a["id"] for a in affected[pk]["applications"]] == sorted(a.pk for a in apps)[:2]
+        assert affected[pk]["truncated"] is True
+    with at(2026, 10, 11):
+        services.run_scan()
+    alert = Alert.objects.get(kind=Kind.POLICY_EVENT_UPCOMING, subject_id=named.pk)
+    assert "5 applications" in alert.message and len(alert.context["applications"]) == 2
