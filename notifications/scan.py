@@ -437,19 +437,25 @@ def policy_event_impact(ctx: ScanContext) -> list[Alert]:
     """Before an event that touches open orders, shipments, applications or own products
     (exposure.impact), at the event's own lead days; severity by impact: critical when it
     touches a pending shipment or at least ``ALERT_POLICY_IMPACT_CRITICAL`` open items."""
-    events = [
-        e for e in PolicyEvent.objects.filter(date__gte=ctx.today).prefetch_related("items")
-        if any(lead >= (e.date - ctx.today).days for lead in (e.lead_days or []))
-    ]
-    if not events:
+    due = []
+    for e in PolicyEvent.objects.filter(date__gte=ctx.today).prefetch_related("items"):
+        days = (e.date - ctx.today).days
+        crossed = [lead for lead in (e.lead_days or []) if lead >= days]
+        if crossed:
+            due.append((e, min(crossed), days))
+    # An event already alerted at its current lead has nothing new: skip it before reading the
+    # open book, which is every open line (the scan runs every few minutes for a month before).
+    done = set(Alert.objects.filter(
+        kind=K.POLICY_EVENT_IMPACT, subject_type=T.POLICY_EVENT, subject_id__in=[e.pk for e, _, _ in due],
+    ).values_list("subject_id", "threshold"))
+    due = [(e, lead, days) for e, lead, days in due if (e.pk, f"{lead}d@{e.date}") not in done]
+    if not due:
         return []
     book, out = OpenBook.load(), []
-    for event in events:
+    for event, lead, days in due:
         result = impact_of(event, book=book, named={i.id for i in event.items.all()})
         if not result.count:
             continue
-        days = (event.date - ctx.today).days
-        lead = min(lead for lead in event.lead_days if lead >= days)
         critical = bool(result.shipment_ids) or result.count >= settings.ALERT_POLICY_IMPACT_CRITICAL
         out.append(ctx.alert(
             kind=K.POLICY_EVENT_IMPACT, subject_type=T.POLICY_EVENT, subject_id=event.pk, lead=lead,

@@ -56,3 +56,22 @@ def test_no_alert_when_nothing_open_is_touched(subscribers):
     with at(2026, 11, 9):
         services.run_scan()
     assert impact_alerts() == []
+
+
+def test_an_event_already_alerted_at_its_lead_does_not_read_the_open_book_again(subscribers, monkeypatch):
+    from exposure.impact import OpenBook
+
+    world = build_rules()
+    build_book(world)
+    loads = []
+    real = OpenBook.load.__func__
+    monkeypatch.setattr(OpenBook, "load", classmethod(lambda cls, *a, **kw: loads.append(1) or real(cls, *a, **kw)))
+    with at(2026, 10, 11):  # 30 days before: read once, alerted
+        services.run_scan()
+    assert len(impact_alerts()) == 1 and len(loads) == 1
+    with at(2026, 10, 12):  # the same lead: nothing new, the book is not read
+        services.run_scan()
+    assert len(impact_alerts()) == 1 and len(loads) == 1
+    with at(2026, 11, 3):  # the next lead (7 days): read again, a second alert
+        services.run_scan()
+    assert len(impact_alerts()) == 2 and len(loads) == 2
