@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -208,6 +209,41 @@ def test_a_digest_refused_temporarily_is_sent_by_a_later_run(viewer, flaky_mail)
         assert flaky_mail.sent == []
         tasks.send_digests()
     assert len(flaky_mail.sent) == 1
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_a_digest_whose_worker_died_mid_send_is_sent_once_by_the_redelivered_task_or_the_sweeper(
+    viewer, compliance, settings
+):
+    """A worker claimed two users' digests and died before the SMTP server accepted them: the
+    rows stay ``sending`` with the dead claim. A fresh claim is left alone (its sender may be
+    alive); once stale, the redelivered task sends one user's digest and the sweeper the
+    other's, each once, and nothing later sends them again."""
+    for user in (viewer, compliance):
+        services.preference_update(user=user, kinds={"decision_overdue": "digest", "decision_due_soon": "digest"},
+                                   time_zone="UTC", digest_hour=7)
+    overdue_app()
+    ApplicationFactory(status=ApplicationStatus.ACCEPTED, accepted_on=dt.date(2025, 8, 1),
+                       decision_due=dt.date(2025, 12, 10))
+    with at(2025, 12, 8):
+        services.run_scan()
+    assert Delivery.objects.filter(mode=Mode.DIGEST).count() == 4
+    with time_at(2025, 12, 8, 7, 10):
+        for user in (viewer, compliance):  # the dead worker's claims: day and rows taken, nothing sent
+            assert len(services.digest_claim(user.pk, f"dead-{user.pk}")) == 2
+        assert tasks.send_digest(viewer.pk) == 0  # redelivered at once: the claim is fresh, hands off
+        assert tasks.send_digests() == 0
+    assert mail.outbox == []
+    stale = dt.datetime(2025, 12, 8, 7, 10, tzinfo=dt.UTC) + dt.timedelta(seconds=settings.ALERT_CLAIM_TIMEOUT + 1)
+    with time_machine.travel(stale, tick=False):
+        assert tasks.send_digest(viewer.pk) == 2  # the redelivered task sends what was not sent
+        tasks.scan()  # the sweeper finds the other user's stuck rows and queues that digest
+        tasks.scan()
+        tasks.send_digests()
+        tasks.send_digest(viewer.pk)
+        tasks.send_digest(compliance.pk)
+    assert sorted(m.to[0] for m in mail.outbox) == ["compliance@example.com", "viewer@example.com"]
+    assert all(m.subject == "Daily digest: 2 alerts" for m in mail.outbox)
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 
