@@ -589,7 +589,8 @@ def digest_claim(user_id: int, token: str, now: dt.datetime | None = None) -> li
         status=DeliveryStatus.SENDING, claimed_at=timezone.now(), claim=token, attempts=F("attempts") + 1
     )
     return list(
-        Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).select_related("alert", "user").order_by("id")
+        Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+        .select_related("alert", "user").order_by("id")
     )
 
 
