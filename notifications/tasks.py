@@ -67,6 +67,12 @@ def scan() -> int:
     return result.alerts
 
 
+@shared_task(acks_late=True)
+def sweep() -> int:
+    """Beat, every ALERT_SWEEP_SECONDS: queue again what was lost (docs/alerts.md, "Recovery")."""
+    return _sweep()
+
+
 def _sweep() -> int:
     """Queue again what a lost task or a dead worker left behind; the claims decide who sends."""
     emails, hooks = services.stuck_deliveries()

@@ -100,6 +100,47 @@ def test_retries_stop_after_the_maximum(subscribers, flaky_mail, settings):
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
 
 
+def test_every_attempt_at_a_delivery_carries_the_same_message_id(subscribers, flaky_mail, settings):
+    settings.DEFAULT_FROM_EMAIL = "Rare-earth tracker <alerts@tracker.example.com>"
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    first, second = Delivery.objects.order_by("id")
+    tasks.deliver_emails([first.pk, second.pk])
+    # Its worker died after the server accepted the first and before the row was marked sent.
+    Delivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.SENDING, claim="dead",
+                                                claimed_at=timezone.now() - dt.timedelta(hours=1))
+    tasks.deliver_emails([first.pk])
+    assert [m.message()["Message-ID"] for m in flaky_mail.sent] == [
+        f"<alert-delivery.{first.pk}@tracker.example.com>", f"<alert-delivery.{second.pk}@tracker.example.com>",
+        f"<alert-delivery.{first.pk}@tracker.example.com>",
+    ]
+
+
+def test_with_the_default_settings_a_dead_workers_rows_are_sent_again_within_two_minutes(subscribers):
+    """No setting overridden: rows a worker claimed and died on are claimable after the claim
+    timeout, and the sweeper, on the beat every ALERT_SWEEP_SECONDS, queues them again."""
+    from django.conf import settings
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["notifications-sweep"]
+    assert schedule["task"] == tasks.sweep.name
+    assert settings.ALERT_CLAIM_TIMEOUT + schedule["schedule"] <= 90  # + the sending: under 2 minutes
+    overdue_app()
+    killed = dt.datetime(2025, 12, 8, 4, tzinfo=dt.UTC)
+    with time_machine.travel(killed, tick=False):
+        services.run_scan()
+        ids = list(Delivery.objects.values_list("id", flat=True))
+        for pk in ids:
+            assert services.delivery_claim(pk, "killed")
+    for seconds in range(0, 91, schedule["schedule"]):  # the beat's sweeps after the kill
+        with time_machine.travel(killed + dt.timedelta(seconds=seconds), tick=False):
+            tasks.sweep()
+        if mail.outbox:
+            break
+    assert seconds <= 90 and len(mail.outbox) == 2
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
 def test_the_sweeper_requeues_lost_and_stuck_deliveries_only(subscribers, settings):
     overdue_app()
     with at(2025, 12, 8):
