@@ -224,6 +224,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.scan": {"queue": SCAN_QUEUE},
     "notifications.tasks.process_outbox": {"queue": SCAN_QUEUE},
     "notifications.tasks.send_digests": {"queue": SCAN_QUEUE},
+    "notifications.tasks.sweep": {"queue": SCAN_QUEUE},
     "shipments.tasks.analytics_refresh": {"queue": SCAN_QUEUE},
     "core.tasks.purge_idempotency_records": {"queue": SCAN_QUEUE},
 }
@@ -359,8 +360,13 @@ ALERT_OVERDUE_REMINDER_DAYS = env.int("ALERT_OVERDUE_REMINDER_DAYS", default=7)
 ALERT_DIGEST_HOUR = env.int("ALERT_DIGEST_HOUR", default=7)
 ALERT_DEFAULT_TIME_ZONE = env("ALERT_DEFAULT_TIME_ZONE", default="Europe/Berlin")
 # A delivery claimed ("sending") longer than this belongs to a dead worker and may be claimed
-# again. It must exceed the longest a live send can take (the task's hard time limit).
-ALERT_CLAIM_TIMEOUT = env.int("ALERT_CLAIM_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 60)
+# again. A live sender renews its batch's claims every quarter of this (notifications/tasks.py),
+# so it only has to exceed that plus the longest one message or webhook may take (the SMTP and
+# webhook time-outs). With the sweeper every 30 s, a killed worker's rows are sent again within
+# 60 + 30 s plus the sending (docs/alerts.md, "Recovery"), inside the 2 minutes promised.
+ALERT_CLAIM_TIMEOUT = env.int("ALERT_CLAIM_TIMEOUT", default=60)
+# The sweeper (re-queues lost and stale deliveries and digests) runs this often, on the scans queue.
+ALERT_SWEEP_SECONDS = env.int("ALERT_SWEEP_SECONDS", default=30)
 # Retries of temporary failures (SMTP 4xx, connection errors, HTTP 5xx/timeouts):
 # exponential backoff from RETRY_BASE seconds, capped at RETRY_MAX, at most MAX_RETRIES times.
 ALERT_RETRY_BASE = env.int("ALERT_RETRY_BASE", default=30)
@@ -395,6 +401,9 @@ CELERY_BEAT_SCHEDULE.update(
     {
         # The deadline scan and outbox: creates due alerts, queues deliveries, repairs stuck ones.
         "notifications-scan": {"task": "notifications.tasks.scan", "schedule": ALERT_SCAN_MINUTES * 60},
+        # The sweeper: deliveries whose task was lost or whose worker died are queued again
+        # (the claims decide who sends); frequent, because recovery waits for it.
+        "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": ALERT_SWEEP_SECONDS},
         # Digests: every 15 minutes each user whose local digest hour has come gets today's digest
         # once (a missed hour is caught up by the next run, never sent twice).
         "notifications-digests": {"task": "notifications.tasks.send_digests", "schedule": 15 * 60},

@@ -17,6 +17,7 @@ class Kind(models.TextChoices):
     SUPPLEMENT_REQUESTED = "supplement_requested", "Supplement requested"
     ACCEPTANCE_PENDING = "acceptance_pending", "Acceptance pending"
     CUSTOMS_RESPONSE_DUE = "customs_response_due", "Customs response due"
+    CUSTOMS_ANSWER_OVERDUE = "customs_answer_overdue", "Customs answer overdue"
     STATUS_CHANGED = "status_changed", "Application status changed"
     LICENCE_EXPIRING = "licence_expiring", "Licence expiring"
     LICENCE_LOW_BALANCE = "licence_low_balance", "Licence balance low"
@@ -53,6 +54,7 @@ KIND_SEVERITY: dict[str, str] = {
     Kind.DECISION_OVERDUE: Severity.CRITICAL,
     Kind.SHIPMENT_AFTER_EXPIRY: Severity.CRITICAL,
     Kind.CUSTOMS_RESPONSE_DUE: Severity.CRITICAL,
+    Kind.CUSTOMS_ANSWER_OVERDUE: Severity.CRITICAL,
     Kind.DECISION_DUE_SOON: Severity.WARNING,
     Kind.SUPPLEMENT_REQUESTED: Severity.WARNING,
     Kind.ACCEPTANCE_PENDING: Severity.WARNING,

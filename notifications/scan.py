@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
 
 from exposure.impact import OpenBook, impact_of
@@ -219,19 +219,42 @@ def acceptance_pending(ctx: ScanContext) -> list[Alert]:
 
 
 def customs_response_due(ctx: ScanContext) -> list[Alert]:
-    rows = _deadline_window(
-        shipments_held(), ctx, K.CUSTOMS_RESPONSE_DUE, T.SHIPMENT, "customs_response_due", working_days=True
+    """Held shipments: ``customs_response_due`` as the answer-by date comes closer, and
+    ``customs_answer_overdue`` once it has passed with the shipment still held (once per date).
+    Without the second, a date that passed while the workers were down (or between two scans)
+    would never be alerted, since the countdown looks at dates from today on. One query for
+    both, within the scan's budget of queries (docs/benchmarks.md)."""
+    leads = ctx.leads.get(K.CUSTOMS_RESPONSE_DUE) or []
+    cutoffs = {lead: last_date_within_working_days(ctx.cal, ctx.today, lead) for lead in leads}
+    overdue = Q(customs_response_due__lt=ctx.today) & _not_alerted(
+        K.CUSTOMS_ANSWER_OVERDUE, T.SHIPMENT, lead=None, due="customs_response_due"
     )
+    wanted = overdue
+    if cutoffs:
+        soon = Q(customs_response_due__gte=ctx.today, customs_response_due__lte=max(cutoffs.values())) & _not_alerted(
+            K.CUSTOMS_RESPONSE_DUE, T.SHIPMENT, due="customs_response_due"
+        )
+        wanted = soon | overdue
+    qs = shipments_held().annotate(alert_lead=_tightest_crossed("customs_response_due", cutoffs)).filter(wanted)
     out = []
-    for r in rows.values("pk", "reference", "supplier__name", "customs_response_due", "alert_lead"):
+    for r in qs.values("pk", "reference", "supplier__name", "customs_response_due", "alert_lead"):
         due = r["customs_response_due"]
+        label = f"Shipment {r['reference']} ({r['supplier__name']}) is held by customs"
+        if due < ctx.today:
+            late = ctx.cal.working_days_between(due, ctx.today)
+            out.append(ctx.alert(
+                kind=K.CUSTOMS_ANSWER_OVERDUE, subject_type=T.SHIPMENT, subject_id=r["pk"], due_on=due,
+                threshold=f"overdue@{due}", url=url_for(T.SHIPMENT, r["pk"]),
+                message=f"{label} and the answer was due on {_hd(due)}: {late} working day{'s' if late != 1 else ''} "
+                "overdue.",
+            ))
+            continue
         left = ctx.cal.working_days_between(ctx.today, due)
         out.append(ctx.alert(
             kind=K.CUSTOMS_RESPONSE_DUE, subject_type=T.SHIPMENT, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=due, threshold=f"{r['alert_lead']}wd@{due}", severity=_severity(r["alert_lead"], 2),
             url=url_for(T.SHIPMENT, r["pk"]),
-            message=f"Shipment {r['reference']} ({r['supplier__name']}) is held by customs: the response is due "
-            f"on {_hd(due)}, {_days(left, 'working day')}.",
+            message=f"{label}: the response is due on {_hd(due)}, {_days(left, 'working day')}.",
         ))
     return out
 

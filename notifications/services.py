@@ -567,33 +567,53 @@ def digest_due_users(now: dt.datetime | None = None) -> list[int]:
 
 
 def digest_claim(user_id: int, token: str, now: dt.datetime | None = None) -> list[Delivery]:
-    """Claim today's digest for a user: the day (a conditional UPDATE on the preference, so two
-    runs cannot both send it) and then the waiting deliveries. Empty when someone else won."""
+    """Claim the rows of a user's digest, each row by itself (``claim``, ``claimed_at``), as
+    immediate deliveries are claimed; empty when there is nothing for this caller to send.
+
+    Two kinds of row are claimed:
+    - rows a dead digest left behind (``sending`` with a stale claim): they were due when that
+      digest claimed them, so a redelivered task or the sweeper sends them whatever the day;
+    - pending rows, only when this call wins today's digest: a conditional UPDATE on
+      ``Preference.last_digest_on``, so two runs on the same day cannot both send them.
+    """
     now = now or timezone.now()
-    user = User.objects.get(pk=user_id)
-    pref = preference_for(user)
+    pref, _ = Preference.objects.get_or_create(user_id=user_id)
     local_date = now.astimezone(user_zone(pref)).date()
     won = Preference.objects.filter(pk=pref.pk).filter(
         Q(last_digest_on__isnull=True) | Q(last_digest_on__lt=local_date)
     ).update(last_digest_on=local_date)
-    if not won:
-        return []
-    Delivery.objects.filter(claimable_q(), user_id=user_id, mode=Mode.DIGEST).update(
-        status=DeliveryStatus.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1
+    claimable = Q(status=DeliveryStatus.SENDING, claimed_at__lt=_stale())
+    if won:
+        claimable |= Q(status=DeliveryStatus.PENDING)
+    Delivery.objects.filter(claimable, user_id=user_id, mode=Mode.DIGEST).update(
+        status=DeliveryStatus.SENDING, claimed_at=timezone.now(), claim=token, attempts=F("attempts") + 1
     )
-    return list(Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).select_related("alert", "user"))
+    return list(
+        Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
+        .select_related("alert", "user").order_by("id")
+    )
 
 
 def digest_finish(user_id: int, token: str, *, ok: bool, permanent: bool = False, error: str = "") -> None:
-    """Sent: mark the rows. A temporary failure hands the day back so the next run retries."""
+    """Record the digest's outcome on the rows this caller still holds. Sent only once the SMTP
+    server accepted the message; a temporary failure hands the day back so the next run retries."""
     rows = Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING)
     if ok:
-        rows.update(status=DeliveryStatus.SENT, sent_at=timezone.now())
+        rows.update(status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error="")
     elif permanent:
         rows.update(status=DeliveryStatus.FAILED, last_error=error[:2000])
     else:
         rows.update(status=DeliveryStatus.PENDING, last_error=error[:2000])
         Preference.objects.filter(user_id=user_id).update(last_digest_on=None)
+
+
+def stuck_digests() -> list[int]:
+    """Users whose digest rows were left ``sending`` by a dead worker (claim stale): the
+    sweeper queues their digest again, and ``digest_claim`` hands those rows to it."""
+    return list(
+        Delivery.objects.filter(mode=Mode.DIGEST, status=DeliveryStatus.SENDING, claimed_at__lt=_stale())
+        .order_by("user_id").values_list("user_id", flat=True).distinct()[:10000]
+    )
 
 
 # --- Alerts to one person -----------------------------------------------------------------------

@@ -62,11 +62,26 @@ def scan() -> int:
     """Beat, every ALERT_SCAN_MINUTES: the scan, then the sweeper for lost or stuck deliveries."""
     result = services.run_scan()
     queue_result(result)
+    requeued = _sweep()
+    log.info("scan: %s alerts, %s deliveries, %s re-queued", result.alerts, len(result.deliveries), requeued)
+    return result.alerts
+
+
+@shared_task(acks_late=True)
+def sweep() -> int:
+    """Beat, every ALERT_SWEEP_SECONDS: queue again what was lost (docs/alerts.md, "Recovery")."""
+    return _sweep()
+
+
+def _sweep() -> int:
+    """Queue again what a lost task or a dead worker left behind; the claims decide who sends."""
     emails, hooks = services.stuck_deliveries()
+    digests = services.stuck_digests()
     queue_emails(emails)
     queue_webhooks(hooks)
-    log.info("scan: %s alerts, %s deliveries, %s re-queued", result.alerts, len(result.deliveries), len(emails))
-    return result.alerts
+    for user_id in digests:
+        send_digest.delay(user_id)
+    return len(emails) + len(hooks) + len(digests)
 
 
 @shared_task(acks_late=True)
@@ -148,6 +163,8 @@ def send_digests() -> int:
 
 @shared_task(acks_late=True)
 def send_digest(user_id: int) -> int:
+    """Claim the user's digest rows, send them as one email, mark them sent once accepted.
+    Redelivered after a worker died, it sends the rows the dead one left (their claim stale)."""
     token = secrets.token_hex(16)
     deliveries = services.digest_claim(user_id, token)
     if not deliveries:

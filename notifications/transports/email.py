@@ -3,6 +3,7 @@ default). Templates: ``notifications/email/<name>-subject.txt``, ``-body.txt``, 
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import socket
 from collections.abc import Sequence
@@ -45,20 +46,42 @@ def _message(user, name: str, context: dict, *, unsubscribe_kind: str | None, he
     return msg
 
 
+def _msgid_domain() -> str:
+    """The right-hand side of our Message-IDs: the sender's domain (RFC 5322 3.6.4)."""
+    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
+    return address.rsplit("@", 1)[-1] or "localhost"
+
+
+def delivery_message_id(delivery_id: int) -> str:
+    """The same for every attempt at one delivery: a message sent twice (its worker died after
+    the server accepted it and before the row was marked sent) arrives as a duplicate that mail
+    systems and the tests can recognise, not as a second alert (docs/alerts.md, "Recovery")."""
+    return f"<alert-delivery.{delivery_id}@{_msgid_domain()}>"
+
+
+def digest_message_id(delivery_ids: Sequence[int]) -> str:
+    """Derived from the deliveries the digest carries: a digest sent again after its worker
+    died carries the same rows (the dead claim's), hence the same Message-ID."""
+    digest = hashlib.sha256(",".join(str(pk) for pk in sorted(delivery_ids)).encode()).hexdigest()[:24]
+    return f"<alert-digest.{digest}@{_msgid_domain()}>"
+
+
 def alert_message(delivery: Delivery) -> EmailMultiAlternatives:
     alert = delivery.alert
     context = {"alert": alert, "link": f"{settings.SITE_URL}{alert.url}" if alert.url else ""}
     # X-Alert-Delivery lets receivers (and the end-to-end tests) recognise a repeat.
     return _message(delivery.user, "alert", context, unsubscribe_kind=alert.kind,
-                    headers={"X-Alert-Delivery": str(delivery.pk), "X-Alert-Kind": alert.kind})
+                    headers={"Message-ID": delivery_message_id(delivery.pk), "X-Alert-Delivery": str(delivery.pk),
+                             "X-Alert-Kind": alert.kind})
 
 
 def digest_message(user, deliveries: Sequence[Delivery]) -> EmailMultiAlternatives:
     alerts = [d.alert for d in deliveries]
     for a in alerts:
         a.link = f"{settings.SITE_URL}{a.url}" if a.url else ""
+    ids = [d.pk for d in deliveries]
     return _message(user, "digest", {"alerts": alerts}, unsubscribe_kind=None,
-                    headers={"X-Alert-Digest": ",".join(str(d.pk) for d in deliveries)})
+                    headers={"Message-ID": digest_message_id(ids), "X-Alert-Digest": ",".join(map(str, ids))})
 
 
 def classify(exc: Exception) -> TransportError:

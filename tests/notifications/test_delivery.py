@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.utils import timezone
@@ -97,6 +98,47 @@ def test_retries_stop_after_the_maximum(subscribers, flaky_mail, settings):
     tasks.deliver_emails([delivery.pk])
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 3)
+
+
+def test_every_attempt_at_a_delivery_carries_the_same_message_id(subscribers, flaky_mail, settings):
+    settings.DEFAULT_FROM_EMAIL = "Rare-earth tracker <alerts@tracker.example.com>"
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    first, second = Delivery.objects.order_by("id")
+    tasks.deliver_emails([first.pk, second.pk])
+    # Its worker died after the server accepted the first and before the row was marked sent.
+    Delivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.SENDING, claim="dead",
+                                                claimed_at=timezone.now() - dt.timedelta(hours=1))
+    tasks.deliver_emails([first.pk])
+    assert [m.message()["Message-ID"] for m in flaky_mail.sent] == [
+        f"<alert-delivery.{first.pk}@tracker.example.com>", f"<alert-delivery.{second.pk}@tracker.example.com>",
+        f"<alert-delivery.{first.pk}@tracker.example.com>",
+    ]
+
+
+def test_with_the_default_settings_a_dead_workers_rows_are_sent_again_within_two_minutes(subscribers):
+    """No setting overridden: rows a worker claimed and died on are claimable after the claim
+    timeout, and the sweeper, on the beat every ALERT_SWEEP_SECONDS, queues them again."""
+    from django.conf import settings
+
+    schedule = settings.CELERY_BEAT_SCHEDULE["notifications-sweep"]
+    assert schedule["task"] == tasks.sweep.name
+    assert settings.ALERT_CLAIM_TIMEOUT + schedule["schedule"] <= 90  # + the sending: under 2 minutes
+    overdue_app()
+    killed = dt.datetime(2025, 12, 8, 4, tzinfo=dt.UTC)
+    with time_machine.travel(killed, tick=False):
+        services.run_scan()
+        ids = list(Delivery.objects.values_list("id", flat=True))
+        for pk in ids:
+            assert services.delivery_claim(pk, "killed")
+    for seconds in range(0, 91, schedule["schedule"]):  # the beat's sweeps after the kill
+        with time_machine.travel(killed + dt.timedelta(seconds=seconds), tick=False):
+            tasks.sweep()
+        if mail.outbox:
+            break
+    assert seconds <= 90 and len(mail.outbox) == 2
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 
 def test_the_sweeper_requeues_lost_and_stuck_deliveries_only(subscribers, settings):
@@ -208,6 +250,41 @@ def test_a_digest_refused_temporarily_is_sent_by_a_later_run(viewer, flaky_mail)
         assert flaky_mail.sent == []
         tasks.send_digests()
     assert len(flaky_mail.sent) == 1
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
+
+
+def test_a_digest_whose_worker_died_mid_send_is_sent_once_by_the_redelivered_task_or_the_sweeper(
+    viewer, compliance, settings
+):
+    """A worker claimed two users' digests and died before the SMTP server accepted them: the
+    rows stay ``sending`` with the dead claim. A fresh claim is left alone (its sender may be
+    alive); once stale, the redelivered task sends one user's digest and the sweeper the
+    other's, each once, and nothing later sends them again."""
+    for user in (viewer, compliance):
+        services.preference_update(user=user, kinds={"decision_overdue": "digest", "decision_due_soon": "digest"},
+                                   time_zone="UTC", digest_hour=7)
+    overdue_app()
+    ApplicationFactory(status=ApplicationStatus.ACCEPTED, accepted_on=dt.date(2025, 8, 1),
+                       decision_due=dt.date(2025, 12, 10))
+    with at(2025, 12, 8):
+        services.run_scan()
+    assert Delivery.objects.filter(mode=Mode.DIGEST).count() == 4
+    with time_at(2025, 12, 8, 7, 10):
+        for user in (viewer, compliance):  # the dead worker's claims: day and rows taken, nothing sent
+            assert len(services.digest_claim(user.pk, f"dead-{user.pk}")) == 2
+        assert tasks.send_digest(viewer.pk) == 0  # redelivered at once: the claim is fresh, hands off
+        assert tasks.send_digests() == 0
+    assert mail.outbox == []
+    stale = dt.datetime(2025, 12, 8, 7, 10, tzinfo=dt.UTC) + dt.timedelta(seconds=settings.ALERT_CLAIM_TIMEOUT + 1)
+    with time_machine.travel(stale, tick=False):
+        assert tasks.send_digest(viewer.pk) == 2  # the redelivered task sends what was not sent
+        tasks.scan()  # the sweeper finds the other user's stuck rows and queues that digest
+        tasks.scan()
+        tasks.send_digests()
+        tasks.send_digest(viewer.pk)
+        tasks.send_digest(compliance.pk)
+    assert sorted(m.to[0] for m in mail.outbox) == ["compliance@example.com", "viewer@example.com"]
+    assert all(m.subject == "Daily digest: 2 alerts" for m in mail.outbox)
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 
