@@ -1,49 +1,42 @@
 """Export any list to CSV or XLSX (docs/architecture.md#ui), generic: the apps say which columns.
 
-A ``Column`` is a header and a function of the row; values are written as their natural
-types to XLSX (dates stay dates, decimals numbers) and as text to CSV. Cells that a
-spreadsheet would run as a formula are neutralised (CSV/formula injection).
+A ``Column`` is a header and a function of the row. XLSX cells are typed (``core/xlsx.py``):
+numbers are numeric cells, dates date cells, text inline string cells, which a spreadsheet never
+runs as a formula, so no value needs an apostrophe in front. CSV is text: a cell that a
+spreadsheet opening the file would run as a formula (it starts with ``=``, ``+``, ``-``, ``@``, a
+tab or a carriage return) is prefixed with an apostrophe, except a plain number (``-12.5``) or
+a phone number (``+86 21 5555 1234``), which no spreadsheet can make call anything
+(docs/security.md).
 
 Any stored value must export: the door refuses control characters, but rows written before
-it (or by a script) may hold them, and XLSX cannot (openpyxl raises, the whole export would be
-a 500). Text is therefore cleaned of characters XML 1.0 cannot carry and cut to Excel's 32,767
-characters a cell; dates Excel cannot show (before 1900) are written as ISO text.
+it (or by a script) may hold them. Text is cleaned of the characters XML 1.0 cannot carry, in
+both formats, and cut to Excel's 32,767 characters a cell in XLSX.
 """
 
 from __future__ import annotations
 
 import csv
-import datetime as dt
-import tempfile
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import FileResponse, StreamingHttpResponse
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
+from django.http import StreamingHttpResponse
+
+from .xlsx import CELL_MAX_CHARS, clean_text, write_xlsx
+
+__all__ = ["CELL_MAX_CHARS", "FORMATS", "Column", "clean_text", "export_csv", "export_response", "export_xlsx",
+           "export_xlsx_sheets"]
 
 FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: Excel's limit for one cell
-CELL_MAX_CHARS = 32_767
-_EXCEL_FIRST_DAY = dt.date(1900, 3, 1)  # before it Excel's serial dates are wrong or impossible
-
-
-def clean_text(value: str, max_chars: int | None = None) -> str:
-    """``value`` without the control characters XML (XLSX, iCalendar) cannot carry (tab and
-    newline stay), and cut to ``max_chars`` with an ellipsis."""
-    value = ILLEGAL_CHARACTERS_RE.sub("", value)
-    value = "".join(ch for ch in value if not 0xD800 <= ord(ch) <= 0xDFFF and ch not in "\ufffe\uffff")
-    if max_chars is not None and len(value) > max_chars:
-        value = value[: max_chars - 1] + "…"
-    return value
+# A number, or a phone number: "+" and at least seven digits with only spaces, hyphens, dots
+# and parentheses between them. Neither holds a letter, a reference or a function a
+# spreadsheet could run, so neither needs the apostrophe.
+_PLAIN_NUMBER_RE = re.compile(r"[+-]?\d+(?:[.,]\d+)?|\+(?=(?:[ ().-]*\d){7})[\d ().-]+")
 
 
 @dataclass(frozen=True)
@@ -53,38 +46,25 @@ class Column:
     width: int = 16
 
 
-def _safe_text(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+def csv_text(value: str) -> str:
+    """A text cell of a CSV: cleaned, and prefixed with an apostrophe if a spreadsheet would run
+    it as a formula."""
+    value = clean_text(value)
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER_RE.fullmatch(value):
         return "'" + value
     return value
 
 
-def _cell(value: Any) -> Any:
+def _csv_cell(value: Any) -> Any:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, (int, float, Decimal, dt.date)):
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, (int, float)):
         return value
-    return _safe_text(str(value))
-
-
-def _csv_cell(value: Any) -> Any:
-    value = _cell(value)
-    return clean_text(value) if isinstance(value, str) else value
-
-
-def _xlsx_cell(value: Any) -> Any:
-    value = _cell(value)
-    if isinstance(value, str):
-        return clean_text(value, CELL_MAX_CHARS)
-    if isinstance(value, dt.date):
-        day = value.date() if isinstance(value, dt.datetime) else value
-        if day < _EXCEL_FIRST_DAY:
-            return value.isoformat()
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            return value.astimezone(dt.UTC).replace(tzinfo=None)  # XLSX has no time zones
-    return value
+    return csv_text(str(value))
 
 
 class _Echo:
@@ -106,42 +86,41 @@ def export_csv(rows: Iterable[Any], columns: Sequence[Column], filename: str) ->
     return response
 
 
+@dataclass(frozen=True)
+class _Sheet:
+    """A sheet as ``core.xlsx.write_xlsx`` reads it: rows as lists of values, read as they come."""
+
+    title: str
+    headers: list[str]
+    widths: list[int]
+    rows: Iterable[list[Any]]
+
+
+def _sheet(title: str, rows: Iterable[Any], columns: Sequence[Column]) -> _Sheet:
+    getters = [c.value for c in columns]
+    values = ([get(row) for get in getters] for row in _streamed(rows))
+    return _Sheet(title, [c.header for c in columns], [c.width for c in columns], values)
+
+
 def export_xlsx(
     rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export"
-) -> FileResponse:
+) -> StreamingHttpResponse:
     """One sheet with a bold, frozen header row and an autofilter, streamed."""
     return export_xlsx_sheets([(title, rows, columns)], filename)
 
 
-def export_xlsx_sheets(sheets: Sequence[tuple[str, Iterable[Any], Sequence[Column]]], filename: str) -> FileResponse:
+def export_xlsx_sheets(
+    sheets: Sequence[tuple[str, Iterable[Any], Sequence[Column]]], filename: str
+) -> StreamingHttpResponse:
     """Several sheets (title, rows, columns), each with a bold, frozen header and an autofilter.
 
-    openpyxl's write-only mode writes each row out as it comes (memory does not grow with the
-    rows), into a temporary file that the response then streams and that is gone once the
-    response is closed: 100,000 shipments stay far under the web process's 300 MB
-    (docs/benchmarks.md). ``rows`` should be an iterator (``QuerySet.iterator``), not a list.
-    Every value goes through ``_xlsx_cell``, so no stored string can break the file."""
-    wb = Workbook(write_only=True)
-    for title, rows, columns in sheets:
-        ws = wb.create_sheet(clean_text(title).translate({ord(c): " " for c in "[]:*?/\\"})[:31] or "Export")
-        for i, column in enumerate(columns, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = column.width
-        ws.freeze_panes = "A2"
-        header = []
-        for c in columns:
-            cell = WriteOnlyCell(ws, value=c.header)
-            cell.font = Font(bold=True)
-            header.append(cell)
-        ws.append(header)
-        n = 1
-        for row in _streamed(rows):
-            ws.append([_xlsx_cell(c.value(row)) for c in columns])
-            n += 1
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{n}"
-    out = tempfile.TemporaryFile()
-    wb.save(out)
-    out.seek(0)
-    return FileResponse(out, as_attachment=True, filename=f"{filename}.xlsx", content_type=XLSX_TYPE)
+    The workbook is written while the rows are read and sent as it is written (``core/xlsx.py``):
+    the web process holds a few hundred rows at a time, so 100,000 shipments stay far under its
+    300 MB (docs/benchmarks.md). ``rows`` should be a queryset or an iterator, not a list."""
+    chunks = write_xlsx(_sheet(title, rows, columns) for title, rows, columns in sheets)
+    response = StreamingHttpResponse(chunks, content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
 
 
 def _streamed(rows: Iterable[Any]) -> Iterable[Any]:
@@ -151,7 +130,19 @@ def _streamed(rows: Iterable[Any]) -> Iterable[Any]:
     return rows
 
 
-def export_response(fmt: str, rows: Iterable[Any], columns: Sequence[Column], filename: str, *, title: str = "Export"):
+def export_response(
+    fmt: str,
+    rows: Iterable[Any],
+    columns: Sequence[Column],
+    filename: str,
+    *,
+    title: str = "Export",
+    expand: Callable[[Iterable[Any]], Iterable[Any]] | None = None,
+):
+    """The rows as a CSV or XLSX download; ``expand`` maps them to the export's rows first."""
+    rows = _streamed(rows)
+    if expand is not None:
+        rows = expand(rows)
     if fmt == "xlsx":
-        return export_xlsx(_streamed(rows), columns, filename, title=title)
-    return export_csv(_streamed(rows), columns, filename)
+        return export_xlsx(rows, columns, filename, title=title)
+    return export_csv(rows, columns, filename)

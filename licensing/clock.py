@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
@@ -19,6 +20,10 @@ from django.conf import settings
 
 _FIRST_YEAR = 2015
 _LAST_YEAR = 2040
+# The days the calendar counts in O(1) (a running count of working days); outside them, day by
+# day. Wider than the holiday years: a due date or a backlog can lie beyond them.
+_COUNTED_FROM = dt.date(2000, 1, 1)
+_COUNTED_UNTIL = dt.date(2060, 12, 31)
 
 
 class WorkingCalendar:
@@ -42,6 +47,7 @@ class WorkingCalendar:
         self._working = frozenset(working_days)
         self.official_years = frozenset({d.year for d in self._makeup} | set(published_years))
         self._cache: dict[dt.date, bool] = {}
+        self._count: list[int] | None = None
 
     def is_working_day(self, day: dt.date) -> bool:
         try:
@@ -62,8 +68,25 @@ class WorkingCalendar:
     def is_estimated(self, day: dt.date) -> bool:
         return day.year not in self.official_years
 
+    def _running_count(self) -> list[int]:
+        """``count[i]``: working days D with _COUNTED_FROM < D <= _COUNTED_FROM + i days."""
+        if self._count is None:
+            count, n = [0], 0
+            for i in range(1, (_COUNTED_UNTIL - _COUNTED_FROM).days + 1):
+                n += self.is_working_day(_COUNTED_FROM + dt.timedelta(days=i))
+                count.append(n)
+            self._count = count
+        return self._count
+
     def add_working_days(self, start: dt.date, n: int) -> dt.date:
         """The n-th working day after ``start`` (``start`` itself not counted); n >= 0."""
+        if n <= 0:
+            return start
+        if _COUNTED_FROM <= start <= _COUNTED_UNTIL:
+            count = self._running_count()
+            i = bisect_left(count, count[(start - _COUNTED_FROM).days] + n)
+            if i < len(count):
+                return _COUNTED_FROM + dt.timedelta(days=i)
         day = start
         while n > 0:
             day += dt.timedelta(days=1)
@@ -75,6 +98,9 @@ class WorkingCalendar:
         """Working days D with start < D <= end (negative when end is before start)."""
         if end < start:
             return -self.working_days_between(end, start)
+        if _COUNTED_FROM <= start and end <= _COUNTED_UNTIL:
+            count = self._running_count()
+            return count[(end - _COUNTED_FROM).days] - count[(start - _COUNTED_FROM).days]
         return sum(1 for i in range(1, (end - start).days + 1) if self.is_working_day(start + dt.timedelta(days=i)))
 
 
@@ -156,26 +182,43 @@ def compute(inp: ClockInput, *, today: dt.date, cal: WorkingCalendar) -> Clock:
     if inp.accepted_on is None:
         return NO_CLOCK
     end = inp.decided_on or today
-    pauses = []
+    start = inp.accepted_on
+    # The supplement periods as disjoint, ordered intervals (R, P] after acceptance: the
+    # working days in them are not counted.
+    pauses: list[tuple[dt.date, dt.date]] = []
     if inp.pauses_for_supplement:
-        pauses = [(p.requested_on, p.provided_on or end) for p in inp.supplements]
+        periods = sorted((max(p.requested_on, start), p.provided_on or end) for p in inp.supplements)
+        for r, p in periods:
+            if p <= r:
+                continue
+            if pauses and r <= pauses[-1][1]:
+                pauses[-1] = (pauses[-1][0], max(pauses[-1][1], p))
+            else:
+                pauses.append((r, p))
 
-    def counted(day: dt.date) -> bool:
-        return cal.is_working_day(day) and not any(r < day <= p for r, p in pauses)
+    def counted_between(a: dt.date, b: dt.date) -> int:
+        """Counted days D with a < D <= b."""
+        if b <= a:
+            return 0
+        n = cal.working_days_between(a, b)
+        for r, p in pauses:
+            lo, hi = max(r, a), min(p, b)
+            if lo < hi:
+                n -= cal.working_days_between(lo, hi)
+        return n
 
-    due, n, day = inp.accepted_on, 0, inp.accepted_on
-    elapsed = 0
-    skipped = 0
-    while n < inp.review_days or day < end:
-        day += dt.timedelta(days=1)
-        if counted(day):
-            if n < inp.review_days:
-                n += 1
-                due = day
-            if day <= end:
-                elapsed += 1
-        elif day <= end and cal.is_working_day(day):
-            skipped += 1
+    # The due date: the review_days-th counted day, the pauses stepped over in order.
+    due, left, after = start, inp.review_days, start
+    for r, p in pauses:
+        available = counted_between(after, r)
+        if left <= available:
+            break
+        left -= available
+        after = max(after, p)
+    if left > 0:
+        due = cal.add_working_days(after, left)
+    elapsed = counted_between(start, end)
+    skipped = cal.working_days_between(start, end) - elapsed if end > start else 0
     paused = (
         inp.pauses_for_supplement and inp.decided_on is None and any(p.provided_on is None for p in inp.supplements)
     )

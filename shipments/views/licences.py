@@ -3,6 +3,8 @@ the create/edit forms. They live in shipments because drawdown is computed from 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -17,7 +19,7 @@ from core.views import ListSpec, apply_errors, list_page
 from licensing import clock
 from licensing import services as licensing_services
 from licensing.forms import DocumentForm, ItemChoices, LicenceEditForm, LicenceForm, LicenceLineFormSet, lines_data
-from licensing.models import Document, Licence, LicenceApplication
+from licensing.models import Document, Licence, LicenceApplication, LicenceLine
 from suppliers.models import Supplier
 
 from .. import services
@@ -26,12 +28,17 @@ from ..selectors import licences_with_lines
 from .filters import LicenceFilter
 
 
-def _lines_text(licence: Licence) -> str:
-    return "; ".join(
-        f"{line.item.code}: {line.approved_quantity.normalize():f} approved, "
-        f"{line.drawn_quantity.normalize():f} drawn, {line.balance.normalize():f} left ({line.unit})"
-        for line in licence.lines.all()
-    )
+def _per_line(licences: Iterable[Licence]) -> Iterator[tuple[Licence, LicenceLine | None]]:
+    """The export's rows: one a licence line, so its quantities are numbers (a licence without
+    lines gets one row with none)."""
+    for licence in licences:
+        lines = list(licence.lines.all())
+        for line in lines or [None]:
+            yield licence, line
+
+
+def _line_value(name: str):
+    return lambda row: getattr(row[1], name) if row[1] is not None else None
 
 
 def decorate_expiry(rows: list[Licence]) -> None:
@@ -47,16 +54,21 @@ LICENCE_LIST = ListSpec(
     sorts={"number": ["number"], "supplier": ["supplier__name"], "valid_until": ["valid_until"], "status": ["status"]},
     default_sort="valid_until",
     columns=[
-        Column("Number", lambda x: x.number, 18),
-        Column("ERP reference", lambda x: x.external_ref),
-        Column("Supplier", lambda x: x.supplier.name, 28),
-        Column("Application", lambda x: x.application.reference if x.application else "", 15),
-        Column("Kind", lambda x: x.kind, 9),
-        Column("Valid from", lambda x: x.valid_from, 12),
-        Column("Valid until", lambda x: x.valid_until, 12),
-        Column("Status", lambda x: x.get_status_display()),
-        Column("Lines", _lines_text, 60),
+        Column("Number", lambda r: r[0].number, 18),
+        Column("ERP reference", lambda r: r[0].external_ref),
+        Column("Supplier", lambda r: r[0].supplier.name, 28),
+        Column("Application", lambda r: r[0].application.reference if r[0].application else "", 15),
+        Column("Kind", lambda r: r[0].kind, 9),
+        Column("Valid from", lambda r: r[0].valid_from, 12),
+        Column("Valid until", lambda r: r[0].valid_until, 12),
+        Column("Status", lambda r: r[0].get_status_display()),
+        Column("Item", lambda r: r[1].item.code if r[1] is not None else "", 12),
+        Column("Approved", _line_value("approved_quantity"), 12),
+        Column("Drawn", _line_value("drawn_quantity"), 12),
+        Column("Balance", _line_value("balance"), 12),
+        Column("Unit", _line_value("unit"), 6),
     ],
+    export_rows=_per_line,
     export_name="licences",
     title="Licences",
     decorate=decorate_expiry,
