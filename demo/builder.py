@@ -40,10 +40,14 @@ from licensing.models import (
 )
 from shipments import services
 from suppliers import services as supplier_services
-from suppliers.models import Supplier, uscc_check_character
+from suppliers.models import PurchaseOrder, Supplier, uscc_check_character
 
 MARKER = "DEMO-SUP-1"  # the first demo supplier's external_ref: present means loaded
 FIRST_DAY = dt.date(2025, 4, 7)  # the first Monday after MOFCOM Announcement No. 18 of 2025
+# The history starts this many days before the day of loading (but never before FIRST_DAY, when
+# the licences began): about twenty months, so that loaded on any date the demo has a year of
+# decided applications, their licences and shipments behind the open ones.
+HISTORY_DAYS = 610
 SEED = 18  # the announcement's number: any fixed seed makes the data reproducible
 
 # (name, local name, region code of the USCC, city, contact)
@@ -87,6 +91,7 @@ class _Build:
     cal: clock.WorkingCalendar
     rng: random.Random
     actor: object | None
+    short_licence: bool = False  # the one licence granted for a short window is made
     suppliers: list[Supplier] = field(default_factory=list)
     items: list[ControlledItem] = field(default_factory=list)
     licences: list[Licence] = field(default_factory=list)
@@ -271,10 +276,16 @@ def _licence_data(b: _Build, application, item, quantity, unit, decided: dt.date
     # Selective approvals: a quarter of the licences grant less than was applied for.
     approved = quantity if b.rng.random() < 0.75 else (quantity * Decimal("0.6")).quantize(Decimal("1"))
     years = 3 if kind == "general" else 1
+    valid_until = _add_years(decided, years) - dt.timedelta(days=1)
+    # One single licence decided in the past year was granted only up to the contract's last
+    # delivery, which falls three weeks from today: the licence running out on the dashboard.
+    if (not b.short_licence and kind == "single" and b.today - dt.timedelta(days=300) <= decided
+            <= b.today - dt.timedelta(days=30)):
+        valid_until, b.short_licence = b.today + dt.timedelta(days=19), True
     return {
         "number": f"{decided:%y}DU{application.pk:03d}{b.rng.randint(1000, 9999)}",
         "valid_from": decided,
-        "valid_until": _add_years(decided, years) - dt.timedelta(days=1),
+        "valid_until": valid_until,
         "lines": [{"item": item, "approved_quantity": approved, "unit": unit}],
     }
 
@@ -283,12 +294,13 @@ def _applications(b: _Build) -> list[LicenceApplication]:
     made = []
     # Twenty-nine applications spread from April 2025 to about four months ago, most of them
     # decided by now; the ones whose planned decision lies after today stay open (some overdue).
-    history_end = max(FIRST_DAY + dt.timedelta(days=60), b.today - dt.timedelta(days=130))
-    span = (history_end - FIRST_DAY).days
+    first_day = max(FIRST_DAY, b.today - dt.timedelta(days=HISTORY_DAYS))
+    history_end = max(first_day + dt.timedelta(days=60), b.today - dt.timedelta(days=130))
+    span = (history_end - first_day).days
     outcomes = {5: "rejected", 9: "not_accepted", 11: "withdrawn_early", 14: "rejected", 23: "rejected",
                 27: "withdrawn_late"}
     for n in range(29):
-        start = FIRST_DAY + dt.timedelta(days=span * n // 28)
+        start = first_day + dt.timedelta(days=span * n // 28)
         outcome = outcomes.get(n, "approved")
         kind = "general" if n in (24, 28) else "single"
         made.append(_application(b, n, start, _plan(b, start, outcome, supplement=n % 4 == 2), kind=kind))
@@ -323,8 +335,10 @@ def _applications(b: _Build) -> list[LicenceApplication]:
 # --- Shipments -----------------------------------------------------------------------------------
 
 
-def _shipment(b: _Build, licence: Licence, share: Decimal | None, *, status: str, etd: dt.date, **dates) -> None:
-    """A shipment of ``share`` of the licence's approved quantity (None: all that is left)."""
+def _shipment(b: _Build, licence: Licence, share: Decimal | None, *, status: str, etd: dt.date,
+              purchase_order: PurchaseOrder | None = None, **dates) -> None:
+    """A shipment of ``share`` of the licence's approved quantity (None: all that is left), for
+    the purchase order of the licence's application unless another is given."""
     line = licence.lines.select_related("item").first()
     key = (licence.pk, line.item_id)
     left = b.balance.setdefault(key, line.approved_quantity)
@@ -337,13 +351,42 @@ def _shipment(b: _Build, licence: Licence, share: Decimal | None, *, status: str
     mode = (application.transport_mode if application else "") or "sea"
     transit = b.rng.randint(32, 44) if mode == "sea" else b.rng.randint(3, 7)
     services.shipment_save(
-        supplier=licence.supplier, purchase_order=application.purchase_order if application else None,
+        supplier=licence.supplier,
+        purchase_order=purchase_order or (application.purchase_order if application else None),
         licence=licence, status=status, transport_mode=mode,
         reference=f"{'COSU' if mode == 'sea' else '784-'}{6120000 + b.shipment_seq * 7919 % 99991}",
         planned_ship_date=etd, eta=dates.pop("eta", etd + dt.timedelta(days=transit)),
         external_ref=f"DEMO-SHP-{b.shipment_seq:03d}", lines=[{"item": line.item, "quantity": quantity,
                                                                  "unit": line.unit}],
         actor=b.actor, **dates,
+    )
+
+
+def _call_off(b: _Build, licence: Licence, ref: str, *, needed_in: int) -> PurchaseOrder:
+    """A further order under the contract a licence covers, placed a week ago."""
+    line = licence.lines.select_related("item").first()
+    price = {code: price for code, *_, price in ITEMS}.get(line.item.code, "100.00")
+    b.po_seq += 11
+    return services.purchase_order_save(
+        number=str(b.po_seq), supplier=licence.supplier, order_date=b.today - dt.timedelta(days=7),
+        needed_by=b.today + dt.timedelta(days=needed_in), external_ref=f"DEMO-PO-{ref}",
+        lines=[{"item": line.item, "quantity": (line.approved_quantity * Decimal("0.1")).quantize(Decimal("1")),
+                "unit": line.unit, "unit_price": Decimal(price), "currency": "USD"}],
+        actor=b.actor,
+    )
+
+
+def _order_without_application(b: _Build) -> None:
+    """An order placed three days ago, needed in six weeks, for which no licence application
+    is filed yet: at risk, since a decision alone takes longer than that."""
+    code, _name, _parent, _form, unit, price = ITEMS[0]
+    b.po_seq += 13
+    services.purchase_order_save(
+        number=str(b.po_seq), supplier=b.suppliers[3], order_date=b.today - dt.timedelta(days=3),
+        needed_by=b.today + dt.timedelta(days=42), external_ref="DEMO-PO-N1",
+        lines=[{"item": b.items[0], "quantity": Decimal(600), "unit": unit, "unit_price": Decimal(price),
+                "currency": "USD"}],
+        actor=b.actor,
     )
 
 
@@ -376,8 +419,10 @@ def _shipments(b: _Build) -> None:
     if active:
         picks = [active[i % len(active)] for i in range(7)]
         after_expiry, held_first, held_second, late, at_customs, booked, cancelled = picks
+        # A call-off order needed in ten weeks whose goods cannot load before the licence ends.
         _shipment(b, after_expiry, Decimal("0.2"), status="planned",
                   etd=max(after_expiry.valid_until + dt.timedelta(days=12), b.today + dt.timedelta(days=5)),
+                  purchase_order=_call_off(b, after_expiry, "C1", needed_in=70),
                   notes="The supplier cannot load before the licence ends: ask for an extension.")
         for held, days in ((held_first, 2), (held_second, 6)):
             on = _working_days_before(b, b.today, days)
@@ -389,7 +434,9 @@ def _shipments(b: _Build) -> None:
         etd = b.today - dt.timedelta(days=40)
         _shipment(b, at_customs, Decimal("0.1"), status="at_customs", etd=etd, actual_ship_date=etd,
                   eta=b.today - dt.timedelta(days=1))
-        _shipment(b, booked, Decimal("0.1"), status="booked", etd=b.today + dt.timedelta(days=10))
+        # Booked to sail in ten days for a call-off order needed in a month: it arrives too late.
+        _shipment(b, booked, Decimal("0.1"), status="booked", etd=b.today + dt.timedelta(days=10),
+                  purchase_order=_call_off(b, booked, "C2", needed_in=30))
         _shipment(b, cancelled, Decimal("0.1"), status="cancelled", etd=b.today + dt.timedelta(days=20),
                   notes="Customer pushed the programme to next year.")
         special = {lic.pk for lic in picks}
@@ -470,6 +517,7 @@ def build_demo_data(*, actor=None) -> dict[str, int]:
     _items(b)
     applications = _applications(b)
     _shipments(b)
+    _order_without_application(b)
     products = _exposure(b)
     licensing.licences_expire(b.today)
     return {
