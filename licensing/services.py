@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +39,7 @@ from .models import (
     PublishedCalendarYear,
 )
 from .models.applications import TRANSITIONS
+from .predictions import predictions_refresh
 from .selectors import application_clock
 from .signals import application_status_changed, calendar_changed, licence_created
 
@@ -268,6 +269,155 @@ def application_transition(
     )
     transaction.on_commit(analytics.delay_stats_invalidate)  # a decision (or a new pending one) changes them
     return application
+
+
+# What draws on a licence, from the apps above licensing that may not be imported here
+# (docs/architecture.md#layers); each registers in its AppConfig.ready():
+# callable(licence ids) -> {licence id: ["shipment COSU6281734", ...]}.
+LICENCE_DRAWN_BY: list[Callable[[list[int]], dict[int, list[str]]]] = []
+
+CORRECTIONS = ("undo", "redate")
+
+
+def licences_drawn_by(licence_ids: Iterable[int]) -> dict[int, list[str]]:
+    """What draws on each of these licences (empty lists are left out)."""
+    ids, drawn = list(licence_ids), {}
+    for source in LICENCE_DRAWN_BY:
+        for licence_id, names in source(ids).items():
+            drawn.setdefault(licence_id, []).extend(names)
+    return {k: v for k, v in drawn.items() if v}
+
+
+def _dates_from_steps(application: LicenceApplication, steps: list[ApplicationEvent]) -> None:
+    """The status and the dates of each step, as the standing steps say (oldest first): what
+    ``application_transition`` would have stored had the voided step never been recorded."""
+    application.status = steps[-1].to_status if steps else S.DRAFT
+    application.submitted_on = application.accepted_on = application.decided_on = application.closed_on = None
+    for step in steps:
+        if step.to_status == S.SUBMITTED:
+            application.submitted_on = step.on
+        elif step.to_status == S.ACCEPTED and application.accepted_on is None:
+            application.accepted_on = step.on
+        elif step.to_status in (S.APPROVED, S.REJECTED):
+            application.decided_on = step.on
+        if step.to_status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+            application.closed_on = step.on
+
+
+def correction_consequences(application: LicenceApplication, action: str) -> dict[str, Any]:
+    """What correcting the last step would do, for the confirmation dialog and the service:
+    ``step`` (the last standing step or None), ``back_to`` (the status after an undo),
+    ``licences`` (the licences an undone approval revokes) and ``blocked`` (why it cannot be
+    done: the licences still drawn by shipments)."""
+    step = application.events.order_by("-on", "-id").first()
+    result: dict[str, Any] = {"step": step, "back_to": None, "licences": [], "blocked": ""}
+    if step is None:
+        return result
+    result["back_to"] = step.from_status or S.DRAFT
+    if action == "undo" and step.to_status == S.APPROVED:
+        licences = list(application.licences.exclude(status=LicenceStatus.REVOKED).order_by("pk"))
+        drawn = licences_drawn_by([lic.pk for lic in licences])
+        result["licences"] = licences
+        if drawn:
+            result["blocked"] = " ".join(
+                f"Licence {lic.number} is drawn by {', '.join(drawn[lic.pk])}." for lic in licences if lic.pk in drawn
+            ) + " Move those to another licence (or cancel them) before undoing the approval."
+    return result
+
+
+@transaction.atomic
+def application_correct_last_step(
+    *,
+    application: LicenceApplication,
+    action: str,
+    reason: str,
+    on: dt.date | str | None = None,
+    actor=None,
+    api_client: str = "",
+) -> LicenceApplication:
+    """Correct the last step of the timeline, recorded by mistake: ``undo`` it, or ``redate`` it
+    to ``on`` (docs/architecture.md#workflow). Compliance work: the doors check the role.
+
+    Nothing is deleted: the step is marked voided with who, when and ``reason`` (required) and
+    stays in the timeline; a new date records the same step again, pointing at the voided one.
+    The status, the dates and the clock are recomputed from the steps that stand, and the
+    predictions after commit. Undoing an approval revokes its licences through
+    ``licences_set_status``, and is refused (409) while shipments draw on them. A voided step
+    that had not alerted yet never alerts; a re-dated step alerts only if the first had not.
+    """
+    application = LicenceApplication.objects.select_for_update().get(pk=application.pk)
+    if action not in CORRECTIONS:
+        raise field_error("action", f"'{action}' is not a correction. Choose from: {', '.join(CORRECTIONS)}.",
+                          code="invalid_choice")
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", "Say why the step is corrected: the reason stays in the timeline.",
+                          code="required")
+    steps = list(application.events.order_by("on", "id"))
+    if not steps:
+        raise field_error("action", f"{application.reference} has no step to correct.", code="no_step",
+                          cls=ConflictError)
+    last, today = steps[-1], clock.today()
+    if action == "redate":
+        on = _redate_check(on, last, steps[-2] if len(steps) > 1 else None, today)
+    plan = correction_consequences(application, action)
+    if plan["blocked"]:
+        raise field_error("action", plan["blocked"], code="licence_drawn", cls=ConflictError)
+
+    user = actor if getattr(actor, "is_authenticated", False) else None
+    now = timezone.now()
+    last.voided_at, last.voided_by, last.void_reason = now, user, reason
+    if errors := field_errors(last, only=["void_reason"]):
+        raise DomainError({"reason": errors["void_reason"]})
+    alerted = last.processed_at is not None
+    last.processed_at = last.processed_at or now  # a step voided before the scan saw it never alerts
+    last.save(update_fields=["voided_at", "voided_by", "void_reason", "processed_at"])
+    steps.pop()
+    if action == "redate":
+        steps.append(ApplicationEvent.objects.create(
+            application=application, from_status=last.from_status, to_status=last.to_status, on=on, note=last.note,
+            recorded_by=user, api_client=api_client, reported_by=last.reported_by, replaces=last,
+            processed_at=now if alerted else None,
+        ))
+    _dates_from_steps(application, steps)
+    verb = f"re-dated from {last.on} to {on}" if action == "redate" else "undone"
+    save_validated(application, actor=actor, reason=f"correction: {last.to_status} step {verb}"[:100])
+    application_refresh_clock(application)
+    if plan["licences"]:
+        licences_set_status(
+            [lic.pk for lic in plan["licences"]], LicenceStatus.REVOKED,
+            reason=f"approval of {application.reference} undone"[:200], actor=actor,
+        )
+    _after_correction(application, steps[-1] if action == "redate" else last)
+    return application
+
+
+def _redate_check(on: Any, last: ApplicationEvent, previous: ApplicationEvent | None, today: dt.date) -> dt.date:
+    """The new date of the last step: given, not after today, not before the step before it,
+    and not the date it already has."""
+    if on in (None, ""):
+        raise field_error("on", "Give the date the step really happened.", code="required")
+    on = _parse_date(on, "on")
+    if on > today:
+        raise field_error("on", f"The step is dated {on}, after today ({today}).", code="date_in_future")
+    if previous is not None and on < previous.on:
+        raise field_error(
+            "on", f"The step is dated {on}, before the previous step ({previous.on}).",
+            code="date_before_previous_step",
+        )
+    if on == last.on:
+        raise field_error("on", f"The step is already dated {on}.", code="unchanged")
+    return on
+
+
+def _after_correction(application: LicenceApplication, event: ApplicationEvent) -> None:
+    """After commit: the same wake-up as a step (the outbox, and the analytics when the step
+    was a decision), the delay statistics, and this application's prediction at once."""
+    transaction.on_commit(lambda: application_status_changed.send(
+        sender=LicenceApplication, application=application, event=event, corrected=True
+    ))
+    transaction.on_commit(analytics.delay_stats_invalidate)
+    transaction.on_commit(lambda: predictions_refresh(LicenceApplication.objects.filter(pk=application.pk)))
 
 
 # --- Licences -------------------------------------------------------------------------------

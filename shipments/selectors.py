@@ -115,6 +115,19 @@ def licence_suggestion(*, supplier_id: int, lines: list[dict], ship_date: dt.dat
     return None
 
 
+def licence_drawing_shipments(licence_ids: list[int]) -> dict[int, list[str]]:
+    """The shipments (any but cancelled) assigned to each licence, by reference: registered
+    in ``licensing.services.LICENCE_DRAWN_BY`` so that an approval is not undone under them."""
+    drawn: dict[int, list[str]] = {}
+    rows = (
+        Shipment.objects.filter(licence_id__in=licence_ids).exclude(status=ShipmentStatus.CANCELLED)
+        .order_by("licence_id", "reference", "pk").values_list("licence_id", "reference")
+    )
+    for licence_id, reference in rows:
+        drawn.setdefault(licence_id, []).append(f"shipment {reference}")
+    return drawn
+
+
 def shipments_for_display() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("supplier", "purchase_order", "licence").prefetch_related("lines__item")
 

@@ -464,6 +464,23 @@ class TransitionSerializer(serializers.Serializer):
     licence = TransitionLicenceSerializer(required=False, help_text="Only with `approved`.")
 
 
+class CorrectionSerializer(serializers.Serializer):
+    """Correct the last step (licensing.services.application_correct_last_step). The reason and,
+    for ``redate``, the date are checked by the service, with its messages."""
+
+    action = serializers.ChoiceField(
+        choices=[("undo", "Undo the last step"), ("redate", "Give the last step another date")],
+        help_text="`undo`: void the last step, the status goes back; `redate`: record it again on `on`.",
+    )
+    on = serializers.DateField(
+        required=False, allow_null=True, help_text="With `redate`: the day the step really happened."
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=5000,
+        help_text="Required: why the step is corrected. Kept on the voided step in the timeline.",
+    )
+
+
 class ApplicationInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     external_ref_model = LicenceApplication
 

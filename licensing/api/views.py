@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 
 from core.api.authentication import actor_of, api_client_of
 from core.api.schema import DELETED, EXTERNAL_REF, IDEMPOTENCY_KEY, IF_MATCH, READ, WRITE, errors
@@ -18,7 +19,7 @@ from core.api.viewsets import (
     UpdateMixin,
 )
 from core.errors import ConflictError, field_error
-from core.roles import Role
+from core.roles import Role, has_role
 from licensing import services
 from licensing.models import (
     ApplicationEvent,
@@ -192,6 +193,36 @@ class ApplicationViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Des
             on=data["on"],
             note=data.get("note", ""),
             licence=data.get("licence"),
+            actor=actor_of(request),
+            api_client=api_client_of(request),
+        )
+        return self.represent(self.refetch(application))
+
+    @extend_schema(
+        summary="Correct the last step recorded by mistake (compliance role)",
+        description=(
+            "Undo the last step of the timeline (`undo`) or give it another date (`redate`, with `on`), "
+            "with a `reason`. Nothing is deleted: the step is marked voided (who, when, why) and, for a "
+            "new date, recorded again; `events` lists the steps that stand. The status, the dates, the "
+            "clock and the prediction follow the corrected timeline. Undoing an approval revokes its "
+            "licence, and answers 409 while shipments draw on it. People need the compliance role (403 "
+            "otherwise); API keys need write scope."
+        ),
+        request=s.CorrectionSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={200: s.ApplicationSerializer, **errors(*WRITE)},
+    )
+    @action(detail=True, methods=["post"], url_path="correct-last-step")
+    def correct_last_step(self, request, pk=None):
+        if request.user.is_authenticated and not has_role(request.user, Role.COMPLIANCE):
+            raise PermissionDenied("Correcting a recorded step needs the compliance role.")
+        application = self.get_object()
+        data = self.validated(serializer_class=s.CorrectionSerializer)
+        application = services.application_correct_last_step(
+            application=application,
+            action=data["action"],
+            on=data.get("on"),
+            reason=data.get("reason", ""),
             actor=actor_of(request),
             api_client=api_client_of(request),
         )

@@ -156,11 +156,25 @@ class ApplicationLine(models.Model):
         return f"{self.quantity} {self.unit} {self.item_id}"
 
 
+class StandingStepManager(models.Manager):
+    """The steps that stand: every step except those voided by a correction. The default
+    manager (and so ``application.events``), so that the clock, the dates, the predictions, the
+    API and the outbox never count a step recorded by mistake."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(voided_at__isnull=True)
+
+
 class ApplicationEvent(models.Model):
     """One step of an application's timeline: its audit trail and the ERP change feed.
 
     It doubles as the notifications outbox (like healthchecks' ``Flip``): ``processed_at``
     stays empty until ``notifications`` has turned the row into alerts and webhooks.
+
+    A step recorded by mistake is never deleted: ``licensing.services.application_correct_last_step``
+    marks it voided (who, when, why) and, for a new date, records the step again with
+    ``replaces`` pointing at it. ``objects`` leaves voided steps out; ``with_voided`` keeps them
+    (the timeline on the application page).
     """
 
     application = models.ForeignKey(LicenceApplication, on_delete=models.CASCADE, related_name="events")
@@ -179,9 +193,22 @@ class ApplicationEvent(models.Model):
     # ``recorded_by`` is then the user who confirmed it, if it was held.
     reported_by = models.CharField(max_length=200, blank=True, validators=v.SINGLE_LINE)
     processed_at = models.DateTimeField(null=True, blank=True)
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    void_reason = models.TextField(blank=True, max_length=v.TEXT_MAX, validators=v.MULTILINE, editable=False)
+    # The voided step this one re-dates (a correction of the date, not a new step).
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by", editable=False
+    )
+
+    objects = StandingStepManager()
+    with_voided = models.Manager()
 
     class Meta:
         ordering = ["on", "id"]
+        base_manager_name = "with_voided"
         indexes = [
             models.Index(fields=["id"], name="event_unprocessed_idx", condition=Q(processed_at__isnull=True)),
         ]

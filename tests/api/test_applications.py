@@ -240,3 +240,69 @@ def test_filters_on_status_overdue_item_supplier_and_dates(erp, body, tb):
     assert_error(erp.get("/api/v1/applications/?accepted_on_from=yesterday"), 400, "accepted_on_from")
     assert_error(erp.get("/api/v1/applications/?supplier=abc"), 400, "supplier")
     assert_error(erp.get("/api/v1/applications/?overdue=maybe"), 400, "overdue")
+
+
+# --- Correcting the last step (licensing.services.application_correct_last_step) -------------
+
+
+def _accepted(erp, body) -> dict:
+    return erp.post("/api/v1/applications/", {**body, "events": ACCEPTED_26_SEPT}).json()
+
+
+def test_a_compliance_user_undoes_the_last_step_and_the_clock_follows(compliance_client, erp, body):
+    app = _accepted(erp, body)
+    r = compliance_client.post(
+        f"/api/v1/applications/{app['id']}/correct-last-step/", {"action": "undo", "reason": "Not accepted yet"},
+        format="json",
+    )
+    assert r.status_code == 200, r.json()
+    assert (r.json()["status"], r.json()["accepted_on"], r.json()["decision_due"]) == ("submitted", None, None)
+    assert [e["to_status"] for e in r.json()["events"]] == ["submitted"]  # the steps that stand
+    voided = ApplicationEvent.with_voided.get(application_id=app["id"], to_status="accepted")
+    assert voided.void_reason == "Not accepted yet" and voided.voided_by.username == "compliance"
+
+
+def test_a_write_key_re_dates_the_last_step(erp, body):
+    app = _accepted(erp, body)
+    r = erp.post(
+        f"/api/v1/applications/{app['id']}/correct-last-step/",
+        {"action": "redate", "on": "2025-09-29", "reason": "Acceptance letter is dated 29 Sept"},
+    )
+    assert r.status_code == 200, r.json()
+    assert r.json()["accepted_on"] == "2025-09-29" and r.json()["decision_due"] == "2025-12-05"
+    assert r.json()["events"][-1]["recorded_by"] == "api:sap-prod"
+
+
+def test_a_correction_needs_the_compliance_role(procurement_client, viewer_client, erp_read, erp, body):
+    app = _accepted(erp, body)
+    url = f"/api/v1/applications/{app['id']}/correct-last-step/"
+    detail = assert_error(procurement_client.post(url, {"action": "undo", "reason": "x"}, format="json"), 403)
+    assert "compliance role" in detail["errors"][0]["detail"]
+    assert_error(viewer_client.post(url, {"action": "undo", "reason": "x"}, format="json"), 403)
+    assert_error(erp_read.post(url, {"action": "undo", "reason": "x"}), 403)
+    assert LicenceApplication.objects.get(pk=app["id"]).status == "accepted"
+
+
+@pytest.mark.parametrize(
+    ("payload", "status", "attr", "code"),
+    [
+        ({"action": "undo"}, 400, "reason", "required"),
+        ({"action": "erase", "reason": "x"}, 400, "action", "invalid_choice"),
+        ({"action": "redate", "reason": "x"}, 400, "on", "required"),
+        ({"action": "redate", "on": "2025-12-02", "reason": "x"}, 400, "on", "date_in_future"),
+    ],
+)
+def test_a_bad_correction_answers_naming_the_field(erp, body, payload, status, attr, code):
+    app = _accepted(erp, body)
+    assert_error(erp.post(f"/api/v1/applications/{app['id']}/correct-last-step/", payload), status, attr, code)
+
+
+def test_undoing_an_approval_drawn_by_a_shipment_answers_409(erp, body, dy):
+    from tests.factories import ShipmentFactory
+
+    app = _accepted(erp, body)
+    erp.post(f"/api/v1/applications/{app['id']}/transition/", {"to": "approved", "on": "2025-11-20", "licence": {
+        "number": "LIC-9", "valid_until": "2026-11-19", "lines": [{"item": "DY", "approved_quantity": "500"}]}})
+    ShipmentFactory(supplier_id=body["supplier"], licence=Licence.objects.get(number="LIC-9"), reference="MSKU1")
+    r = erp.post(f"/api/v1/applications/{app['id']}/correct-last-step/", {"action": "undo", "reason": "x"})
+    assert "shipment MSKU1" in assert_error(r, 409, "action", "licence_drawn")["errors"][0]["detail"]
