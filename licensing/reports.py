@@ -21,7 +21,15 @@ from core.errors import ConflictError, DomainError, field_error
 
 from . import checklist, clock, services
 from .documents import document_attach
-from .models import ApplicationStatus, ControlledItem, Document, LicenceApplication, ReportStatus, SupplierReport
+from .models import (
+    ApplicationStatus,
+    ControlledItem,
+    Document,
+    LicenceApplication,
+    ReportStatus,
+    SupplierMessage,
+    SupplierReport,
+)
 from .models.applications import TRANSITIONS
 
 S = ApplicationStatus
@@ -163,6 +171,38 @@ def supplier_report_reject(*, report: SupplierReport, actor=None, reason: str) -
     report.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     report.save()
     return report
+
+
+@transaction.atomic
+def supplier_message_create(
+    *, contact, application: LicenceApplication, text: str = "", file: UploadedFile | None = None,
+    regarding: str = "", ip: str | None = None,
+) -> SupplierMessage:
+    """A message and/or a document from ``contact`` about ``application``, without a step.
+
+    ``regarding`` says what a document is for: "supplement" (the open supplement request; the
+    application must be waiting on one) or the code of one of the application's checklist kinds.
+    The file passes the content checks of every upload and is kept as a supplement document of
+    the application; the importer's own checklist file is left as it is."""
+    if application.supplier_id != contact.supplier_id:
+        raise DomainError({"application": "Not an application of this supplier."})
+    text = (text or "").strip()
+    if not text and file is None:
+        raise field_error("text", "Write a message or choose a file.", code="required")
+    if regarding == SupplierMessage.SUPPLEMENT:
+        if application.status != S.SUPPLEMENT_REQUESTED:
+            raise field_error("regarding", "No supplement request is open on this application.",
+                              code="no_supplement_request")
+    elif regarding:
+        checklist.checklist_codes_validate([regarding], field="regarding")
+    if regarding and file is None:
+        raise field_error("file", "Choose the file for this document.", code="required")
+    message = SupplierMessage(application=application, contact=contact, text=text, regarding=regarding, ip=ip)
+    message.full_clean(exclude=["document"])
+    if file is not None:
+        message.document = document_attach(file=file, kind=Document.Kind.SUPPLEMENT, application=application)
+    message.save()
+    return message
 
 
 def held_reports() -> QuerySet[SupplierReport]:

@@ -28,6 +28,8 @@ class Kind(models.TextChoices):
     POLICY_EVENT_IMPACT = "policy_event_impact", "Policy event touches open items"
     DOCUMENT_EXPIRING = "document_expiring", "Document expiring"
     SUPPLIER_REPORT = "supplier_report", "Step reported by a supplier"
+    SUPPLIER_MESSAGE = "supplier_message", "Message or document from a supplier"
+    CUSTOMS_ANSWER = "customs_answer", "Customs hold answered by a supplier"
 
 
 class SubjectType(models.TextChoices):
@@ -68,6 +70,9 @@ KIND_SEVERITY: dict[str, str] = {
     # Raised to critical by the scan when a pending shipment or a listed item is touched.
     Kind.POLICY_EVENT_IMPACT: Severity.WARNING,
     Kind.SUPPLIER_REPORT: Severity.WARNING,
+    Kind.SUPPLIER_MESSAGE: Severity.INFO,
+    # The customs window is 7 working days: the answer must be checked and sent on this week.
+    Kind.CUSTOMS_ANSWER: Severity.WARNING,
 }
 SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 

@@ -9,10 +9,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core import validators as v
+
 
 class PortalLink(models.Model):
     contact = models.ForeignKey("suppliers.SupplierContact", on_delete=models.CASCADE, related_name="portal_links")
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(max_length=64, unique=True, validators=v.SINGLE_LINE)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -42,8 +44,8 @@ class PortalAccess(models.Model):
     )
     link = models.ForeignKey(PortalLink, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     ip = models.GenericIPAddressField(null=True, blank=True)
-    action = models.CharField(max_length=40)
-    path = models.CharField(max_length=300)
+    action = models.CharField(max_length=40, validators=v.SINGLE_LINE)
+    path = models.CharField(max_length=300, validators=v.SINGLE_LINE)
     application_id = models.BigIntegerField(null=True, blank=True)
     ok = models.BooleanField(default=True)
 

@@ -1,5 +1,6 @@
 """Writes of the supplier portal (docs/supplier-portal.md): links (issue, renew, revoke),
-invitations, the access log, the owner's alert on a report and the reminders.
+invitations, the access log, the owner's alerts on a report, a message or a customs answer, and
+the reminders.
 
 A token is 32 random bytes (256 bits) in URL-safe base64; only its SHA-256 is stored. A link
 belongs to one contact; issuing a new one revokes the contact's earlier links.
@@ -22,11 +23,13 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from licensing import clock
-from licensing.models import ApplicationStatus, LicenceApplication, SupplierReport
+from licensing.models import ApplicationStatus, LicenceApplication, SupplierMessage, SupplierReport
 from licensing.models.applications import OPEN_STATUSES
 from notifications import services as notifications_services
 from notifications import tasks as notifications_tasks
-from notifications.models import Kind, Severity, SubjectType
+from notifications.models import KIND_SEVERITY, Kind, Severity, SubjectType
+from shipments.models import CustomsAnswer
+from shipments.selectors import shipment_owner
 from suppliers.models import Supplier, SupplierContact
 from suppliers.services import supplier_contact_save
 
@@ -162,6 +165,47 @@ def report_notify_owner(report: SupplierReport) -> None:
         transaction.on_commit(lambda: notifications_tasks.queue_emails(ids))
 
 
+def _alert(*, user, kind: str, subject_type: str, subject_id: int, threshold: str, message: str, url: str,
+           context: dict) -> None:
+    ids = notifications_services.alert_user(
+        user=user, kind=kind, subject_type=subject_type, subject_id=subject_id, threshold=threshold,
+        severity=KIND_SEVERITY[kind], url=url, context=context, message=message,
+    )
+    if ids:
+        transaction.on_commit(lambda: notifications_tasks.queue_emails(ids))
+
+
+def message_notify_owner(message: SupplierMessage) -> None:
+    """The application's owner hears of a supplier's message or document."""
+    app = message.application
+    if app.owner_id is None:
+        return
+    what = "sent a document" if message.document_id else "wrote"
+    if message.regarding:
+        what += " for the supplement request" if message.regarding == SupplierMessage.SUPPLEMENT else (
+            f" for the checklist item {message.regarding}")
+    text = f": {message.text[:300]}" if message.text else "."
+    _alert(user=app.owner, kind=Kind.SUPPLIER_MESSAGE, subject_type=SubjectType.APPLICATION, subject_id=app.pk,
+           threshold=f"message:{message.pk}", url=reverse("application-detail", args=[app.pk]) + "#supplier-reports",
+           context={"message_id": message.pk},
+           message=f"{app.reference} ({app.supplier.name}): {message.contact.name} (supplier) {what}{text}")
+
+
+def customs_answer_notify_owner(answer: CustomsAnswer) -> None:
+    """The shipment's owner (``shipments.selectors.shipment_owner``) hears of a supplier's
+    answer to a customs hold, and whether it waits for their confirmation."""
+    shipment = answer.shipment
+    owner = shipment_owner(shipment)
+    if owner is None:
+        return
+    held = " It is held for your confirmation." if answer.status == "held" else " It has been recorded."
+    _alert(user=owner, kind=Kind.CUSTOMS_ANSWER, subject_type=SubjectType.SHIPMENT, subject_id=shipment.pk,
+           threshold=f"answer:{answer.pk}", url=reverse("shipment-detail", args=[shipment.pk]) + "#customs",
+           context={"answer_id": answer.pk},
+           message=f"Shipment {shipment.reference} ({shipment.supplier.name}): {answer.answered_by} answered the "
+           f"customs hold of {answer.held_on} (answer due {shipment.customs_response_due}).{held}")
+
+
 # --- Reminders ----------------------------------------------------------------------------------
 
 
@@ -184,7 +228,13 @@ def stale_applications(contact: SupplierContact, *, today: dt.date, cal) -> list
 
 def reminders_send(*, today: dt.date | None = None) -> int:
     """Email each contact with a live link whose applications went quiet; at most one a week
-    per contact. Returns how many were sent."""
+    per contact. Returns how many were sent.
+
+    Only a token's hash is stored, so the reminder cannot repeat the invitation's link: it
+    carries a new link (``link_issue``, which revokes the earlier one), so the latest email's
+    link is always the one that works. The email is sent inside the transaction: if the mail
+    server refuses it, the new link and the reminder are rolled back and the old link still
+    opens the portal (docs/supplier-portal.md#reminders)."""
     today = today or clock.today()
     cal = clock.calendar()
     week_ago = today - dt.timedelta(days=7)
@@ -199,7 +249,9 @@ def reminders_send(*, today: dt.date | None = None) -> int:
             continue
         with transaction.atomic():
             PortalReminder.objects.create(contact=contact, sent_on=today, applications=[a.pk for a in stale])
-            context = {"contact": contact, "applications": stale, "days": settings.PORTAL_REMINDER_WORKING_DAYS}
+            issued = link_issue(contact=contact)
+            context = {"contact": contact, "applications": stale, "days": settings.PORTAL_REMINDER_WORKING_DAYS,
+                       "url": issued.url, "expires_at": issued.link.expires_at}
             _send(contact=contact, template="reminder", context=context)
         sent += 1
     return sent

@@ -26,12 +26,24 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from licensing import checklist, reports
-from licensing.models import ApplicationStatus, LicenceApplication
+from licensing.models import ApplicationStatus, LicenceApplication, SupplierMessage
 from licensing.models.applications import OPEN_STATUSES
+from shipments import services as shipment_services
+from shipments.models import Shipment, ShipmentStatus
 from suppliers.services import supplier_contact_save
 
 from . import services
-from .forms import CHECKLIST_LABELS, REPORT_STATUS_LABELS, STATUS_LABELS, LanguageForm, ReportForm
+from .forms import (
+    CHECKLIST_LABELS,
+    CONTROL_CHARACTERS,
+    CUSTOMS_ANSWER_LABELS,
+    REPORT_STATUS_LABELS,
+    STATUS_LABELS,
+    CustomsAnswerForm,
+    LanguageForm,
+    MessageForm,
+    ReportForm,
+)
 
 S = ApplicationStatus
 # Tokens tried per IP per minute that open nothing: beyond this even good links wait a minute.
@@ -43,7 +55,10 @@ class NotHere(Exception):
 
 
 def _refused(request: HttpRequest, status: int = 404) -> HttpResponse:
-    response = render(request, "portal/refused.html", {"status": status}, status=status)
+    # Always in the default language (the page carries both): a good token asking for another
+    # supplier's id gets byte for byte what a bad token gets, so it learns nothing.
+    with translation.override(settings.LANGUAGE_CODE):
+        response = render(request, "portal/refused.html", {"status": status}, status=status)
     return _harden(response)
 
 
@@ -70,7 +85,8 @@ def _count_failure(ip: str | None) -> None:
     cache.incr(key)
 
 
-def portal_view(action: str):
+def portal_view(action: str, subject: str | None = "application"):
+    """``subject``: what the URL's ``pk`` names; an application's id goes into the access log."""
     def decorator(view):
         @wraps(view)
         def wrapped(request: HttpRequest, token: str, **kwargs) -> HttpResponse:
@@ -91,9 +107,10 @@ def portal_view(action: str):
                     response = view(request, link=link, contact=link.contact, token=token, **kwargs)
                 except NotHere:
                     services.access_log(request=request, link=link, action=f"{action}:refused",
-                                        application_id=kwargs.get("pk"), ok=False)
+                                        application_id=kwargs.get("pk") if subject else None, ok=False)
                     return _refused(request)
-            services.access_log(request=request, link=link, action=action, application_id=kwargs.get("pk"))
+            services.access_log(request=request, link=link, action=action,
+                                application_id=kwargs.get("pk") if subject else None)
             return _harden(response)
 
         # No CSRF cookie or session: a forged request would need the unguessable token in its
@@ -149,14 +166,12 @@ def home(request: HttpRequest, *, link, contact, token: str) -> HttpResponse:
     for r in recent:
         r.portal_status, r.portal_step = REPORT_STATUS_LABELS[r.status], STATUS_LABELS.get(r.to_status, r.to_status)
     return render(request, "portal/home.html", _context(contact, token, applications=apps, reports=recent,
-                                                         link=link))
+                                                         link=link, holds=list(_holds(contact))))
 
 
-def _report_errors(form: ReportForm, exc: ValidationError) -> None:
+def _service_errors(form, exc: ValidationError, fields: dict[str, str], required: str | None = None) -> None:
     """The service's errors in the contact's language, beside the field they concern."""
     messages = {
-        "transition_not_allowed": _("This step is not possible now: the application is “%(status)s”.")
-        % {"status": STATUS_LABELS[form.application.status]},
         "date_in_future": _("The date is after today."),
         "date_before_previous_step": _("The date is before the previous step of this application."),
         "invalid_date": _("Give the date as YYYY-MM-DD."),
@@ -165,15 +180,64 @@ def _report_errors(form: ReportForm, exc: ValidationError) -> None:
         "type": _("Only PDF and image files (PNG, JPEG, GIF, TIFF, WebP) are accepted."),
         "bad_image": _("This image file is damaged or not really an image."),
         "invalid_range": _("The licence cannot end before it starts."),
-        "required": _("This is needed for this step."),
+        "required": required or _("This is needed for this step."),
+        "control_character": CONTROL_CHARACTERS,
+        "not_held": _("This shipment is no longer held by customs."),
+        "no_supplement_request": _("No supplement request is open on this application."),
+        "invalid_choice": _("Choose one of the options offered."),
     }
-    fields = {"to": "to", "on": "on", "file": "scan", "licence.valid_until": "valid_until",
-              "licence.number": "licence_number", "requested_kinds": "requested_kinds"}
+    if isinstance(form, ReportForm):
+        messages["transition_not_allowed"] = _("This step is not possible now: the application is “%(status)s”.") % {
+            "status": STATUS_LABELS[form.application.status]}
     for name, errors in exc.error_dict.items() if hasattr(exc, "error_dict") else [("__all__", exc.error_list)]:
         for error in errors:
             text = messages.get(error.code or "", _("This value is not accepted."))
-            field = fields.get(name)
+            field = fields.get(name, name)
             form.add_error(field if field in form.fields else None, text)
+
+
+REPORT_FIELDS = {"to": "to", "on": "on", "file": "scan", "licence.valid_until": "valid_until",
+                 "licence.number": "licence_number", "requested_kinds": "requested_kinds",
+                 "mofcom_number": "mofcom_number", "note": "note"}
+
+
+def _application_page(request, *, contact, token: str, app, kinds, form: ReportForm,
+                      message_form: MessageForm) -> HttpResponse:
+    language = contact.language
+    items = list(kinds)
+    for item in items:
+        item.portal_name, item.portal_status = _kinds_name(item.kind, language), CHECKLIST_LABELS[item.status]
+    recent = list(app.supplier_reports.filter(contact__supplier_id=contact.supplier_id).order_by("-created_at")[:10])
+    for r in recent:
+        r.portal_status, r.portal_step = REPORT_STATUS_LABELS[r.status], STATUS_LABELS.get(r.to_status, r.to_status)
+    names = {item.kind.code: item.portal_name for item in items}
+    names[SupplierMessage.SUPPLEMENT] = _("The supplement MOFCOM asked for")
+    sent = list(app.supplier_messages.filter(contact__supplier_id=contact.supplier_id)
+                .select_related("contact", "document").order_by("-created_at", "-id")[:20])
+    for m in sent:
+        m.portal_regarding = names.get(m.regarding, m.regarding)
+    return render(request, "portal/application.html", _context(
+        contact, token, app=app, app_status=STATUS_LABELS[app.status], asks=_asks(app), form=form,
+        message_form=message_form, checklist=items, reports=recent, messages_sent=sent,
+        done=request.GET.get("done") == "1", sent=request.GET.get("sent") == "1",
+        lines=list(app.lines.select_related("item")),
+        po_lines=list(app.purchase_order.lines.all()) if app.purchase_order else [],
+        downloadable=any(item.document_id for item in items),
+    ))
+
+
+def _forms(request, app, kinds, language: str, *, report_post: bool, message_post: bool):
+    all_kinds = [item.kind for item in kinds]
+    form = ReportForm(request.POST if report_post else None, request.FILES if report_post else None,
+                      application=app, kinds=all_kinds, language=language)
+    if app.status == S.SUPPLEMENT_REQUESTED:
+        form.fields["to"].choices = [
+            (value, _("Supplement provided") if value == S.ACCEPTED else label)
+            for value, label in form.fields["to"].choices
+        ]
+    message_form = MessageForm(request.POST if message_post else None, request.FILES if message_post else None,
+                               application=app, kinds=all_kinds, language=language)
+    return form, message_form
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,16 +245,9 @@ def _report_errors(form: ReportForm, exc: ValidationError) -> None:
 def application(request: HttpRequest, *, link, contact, token: str, pk: int) -> HttpResponse:
     app = _application(contact, pk)
     kinds = checklist.checklist_ensure(app)
-    all_kinds = [item.kind for item in kinds]
-    language = contact.language
-    form = ReportForm(request.POST or None, request.FILES or None, application=app, kinds=all_kinds,
-                      language=language)
-    if app.status == S.SUPPLEMENT_REQUESTED:
-        form.fields["to"].choices = [
-            (value, _("Supplement provided") if value == S.ACCEPTED else label)
-            for value, label in form.fields["to"].choices
-        ]
-    if request.method == "POST" and form.is_valid():
+    posted = request.method == "POST"
+    form, message_form = _forms(request, app, kinds, contact.language, report_post=posted, message_post=False)
+    if posted and form.is_valid():
         data = form.cleaned_data
         try:
             report = reports.supplier_report_create(
@@ -200,24 +257,84 @@ def application(request: HttpRequest, *, link, contact, token: str, pk: int) -> 
                 scan=data.get("scan"), ip=services.client_ip(request),
             )
         except ValidationError as exc:
-            _report_errors(form, exc)
+            _service_errors(form, exc, REPORT_FIELDS)
         else:
             services.report_notify_owner(report)
             services.access_log(request=request, link=link, action=f"report:{report.to_status}:{report.status}",
                                 application_id=app.pk)
             return redirect(reverse("portal:application", args=[token, app.pk]) + "?done=1")
-    items = list(kinds)
-    for item in items:
-        item.portal_name, item.portal_status = _kinds_name(item.kind, language), CHECKLIST_LABELS[item.status]
-    recent = list(app.supplier_reports.filter(contact__supplier_id=contact.supplier_id).order_by("-created_at")[:10])
-    for r in recent:
-        r.portal_status, r.portal_step = REPORT_STATUS_LABELS[r.status], STATUS_LABELS.get(r.to_status, r.to_status)
-    return render(request, "portal/application.html", _context(
-        contact, token, app=app, app_status=STATUS_LABELS[app.status], asks=_asks(app), form=form,
-        checklist=items, reports=recent, done=request.GET.get("done") == "1",
-        lines=list(app.lines.select_related("item")),
-        po_lines=list(app.purchase_order.lines.all()) if app.purchase_order else [],
-        downloadable=any(item.document_id for item in items),
+    return _application_page(request, contact=contact, token=token, app=app, kinds=kinds, form=form,
+                             message_form=message_form)
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view("message")
+def message(request: HttpRequest, *, link, contact, token: str, pk: int) -> HttpResponse:
+    """A message to the importer and/or a document (for the open supplement request or a
+    checklist item), without a step. A GET (after the token and application checks, so a bad
+    link is the same 404 here as everywhere) leads to the form on the application page."""
+    app = _application(contact, pk)
+    if request.method == "GET":
+        return redirect(reverse("portal:application", args=[token, app.pk]) + "#messages")
+    kinds = checklist.checklist_ensure(app)
+    form, message_form = _forms(request, app, kinds, contact.language, report_post=False, message_post=True)
+    if message_form.is_valid():
+        data = message_form.cleaned_data
+        try:
+            sent = reports.supplier_message_create(
+                contact=contact, application=app, text=data.get("text", ""), file=data.get("file"),
+                regarding=data.get("regarding", ""), ip=services.client_ip(request),
+            )
+        except ValidationError as exc:
+            _service_errors(message_form, exc, {}, required=_("Write a message or choose a file."))
+        else:
+            services.message_notify_owner(sent)
+            action = f"upload:{sent.regarding or 'other'}" if sent.document_id else "message:sent"
+            services.access_log(request=request, link=link, action=action[:40], application_id=app.pk)
+            return redirect(reverse("portal:application", args=[token, app.pk]) + "?sent=1#messages")
+    return _application_page(request, contact=contact, token=token, app=app, kinds=kinds, form=form,
+                             message_form=message_form)
+
+
+def _holds(contact):
+    return (Shipment.objects.filter(supplier_id=contact.supplier_id, status=ShipmentStatus.HELD,
+                                    held_on__isnull=False)
+            .select_related("purchase_order").order_by("customs_response_due", "id"))
+
+
+def _hold(contact, pk: int) -> Shipment:
+    shipment = _holds(contact).filter(pk=pk).first()
+    if shipment is None:
+        raise NotHere
+    return shipment
+
+
+@require_http_methods(["GET", "POST"])
+@portal_view("hold", subject=None)
+def hold(request: HttpRequest, *, link, contact, token: str, pk: int) -> HttpResponse:
+    """A customs hold on one of the supplier's shipments: the question, the answer-by date and
+    the supplier's answer (recorded through ``shipments.services.customs_answer_record``)."""
+    shipment = _hold(contact, pk)
+    form = CustomsAnswerForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            answer = shipment_services.customs_answer_record(
+                shipment=shipment, text=form.cleaned_data["text"], file=form.cleaned_data.get("file"),
+                contact=contact, ip=services.client_ip(request),
+            )
+        except ValidationError as exc:
+            _service_errors(form, exc, {}, required=_("Give the answer to customs."))
+        else:
+            services.customs_answer_notify_owner(answer)
+            services.access_log(request=request, link=link, action=f"customs:answer:{answer.status}")
+            return redirect(reverse("portal:hold", args=[token, shipment.pk]) + "?done=1")
+    answers = list(shipment.customs_answers.filter(contact__supplier_id=contact.supplier_id, held_on=shipment.held_on)
+                   .order_by("-created_at", "-id"))
+    for a in answers:
+        a.portal_status = CUSTOMS_ANSWER_LABELS[a.status]
+    return render(request, "portal/hold.html", _context(
+        contact, token, shipment=shipment, form=form, answers=answers, done=request.GET.get("done") == "1",
+        lines=list(shipment.lines.select_related("item")),
     ))
 
 

@@ -90,6 +90,7 @@ class ShipmentForm(ServiceModelForm):
             "eta",
             "arrived_on",
             "held_on",
+            "customs_question",
             "external_ref",
             "notes",
         ]

@@ -47,6 +47,10 @@ class Shipment(ExternalRefModel):
     held_on = models.DateField(
         null=True, blank=True, help_text="The day Chinese customs held the goods.", validators=v.DATE
     )
+    customs_question = models.TextField(
+        blank=True, help_text="What customs asked when it held the goods (the supplier sees it on the portal).",
+        validators=v.MULTILINE,
+    )
     # Kept in step by the services: the last day of the 7-working-day customs window.
     customs_response_due = models.DateField(null=True, blank=True, editable=False)
     # A compliance officer's recorded decision to let this shipment over-draw its licence.
@@ -116,3 +120,44 @@ class ShipmentDocument(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shipment_id}: {self.document_id}"
+
+
+class CustomsAnswerStatus(models.TextChoices):
+    HELD = "held", "Held for confirmation"
+    APPLIED = "applied", "Recorded"
+    REJECTED = "rejected", "Rejected"
+
+
+class CustomsAnswer(models.Model):
+    """The answer to a customs hold (docs/architecture.md#customs-holds), recorded by procurement
+    or sent by a supplier contact through the portal. A supplier's answer is held for
+    procurement's confirmation unless the supplier's reports apply at once, like a MOFCOM step
+    (``shipments.services.customs_answer_record``)."""
+
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="customs_answers")
+    # The hold answered: a shipment held again later has a new question and a new window.
+    held_on = models.DateField(validators=v.DATE)
+    text = models.TextField(validators=v.MULTILINE)
+    document = models.ForeignKey("licensing.Document", null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    contact = models.ForeignKey("suppliers.SupplierContact", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="customs_answers")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    # "Li Wei (supplier)" or the user's name: who answered, as the timeline says it.
+    answered_by = models.CharField(max_length=250, validators=v.SINGLE_LINE)
+    status = models.CharField(max_length=10, choices=CustomsAnswerStatus.choices, default=CustomsAnswerStatus.HELD)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    reject_reason = models.TextField(blank=True, validators=v.MULTILINE)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["created_at"], name="customs_answer_held_idx", condition=Q(status="held"))]
+
+    def __str__(self) -> str:
+        return f"{self.shipment_id}: answer of {self.held_on} ({self.status})"

@@ -30,7 +30,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
 from licensing import clock
-from licensing.models import Licence, LicenceLine, LicenceStatus
+from licensing.models import Licence, LicenceApplication, LicenceLine, LicenceStatus
 from suppliers.models import PurchaseOrder
 
 from .models import PENDING_STATUSES, RESERVING_STATUSES, USING_STATUSES, Shipment, ShipmentLine, ShipmentStatus
@@ -175,6 +175,21 @@ def shipments_late(today: dt.date) -> QuerySet[Shipment]:
 
 def shipments_held() -> QuerySet[Shipment]:
     return Shipment.objects.filter(shipment_held_q())
+
+
+def shipment_owner(shipment: Shipment):
+    """Who answers for a shipment (it has no owner of its own): the owner of the application
+    behind its licence, else of the latest application on its purchase order; None if neither."""
+    apps = LicenceApplication.objects.filter(owner__isnull=False, owner__is_active=True)
+    if shipment.licence_id is not None:
+        app = apps.filter(licences=shipment.licence_id).select_related("owner").first()
+        if app is not None:
+            return app.owner
+    if shipment.purchase_order_id is not None:
+        app = apps.filter(purchase_order_id=shipment.purchase_order_id).select_related("owner").order_by("-id").first()
+        if app is not None:
+            return app.owner
+    return None
 
 
 def licences_expiring_q(today: dt.date, days: int) -> Q:

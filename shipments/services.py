@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from core.errors import ConflictError, DomainError, field_error
 from core.roles import Role, has_role
@@ -24,14 +25,14 @@ from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from suppliers.services import purchase_order_check_supplier
 
 from . import drawdown
-from .models import Shipment, ShipmentDocument, ShipmentLine, ShipmentStatus
+from .models import CustomsAnswer, CustomsAnswerStatus, Shipment, ShipmentDocument, ShipmentLine, ShipmentStatus
 from .selectors import licence_lines_with_drawdown, licence_suggestion, licences_exhausted_ids
 
 PO_FIELDS = frozenset({"number", "supplier", "order_date", "needed_by", "status", "notes", "external_ref"})
 SHIPMENT_FIELDS = frozenset(
     {
         "supplier", "purchase_order", "reference", "status", "transport_mode", "planned_ship_date",
-        "actual_ship_date", "eta", "arrived_on", "held_on", "notes", "external_ref",
+        "actual_ship_date", "eta", "arrived_on", "held_on", "customs_question", "notes", "external_ref",
     }
 )
 
@@ -317,3 +318,78 @@ def shipment_document_attach(*, shipment: Shipment, **fields: Any) -> Document:
     document = document_attach(**fields)
     ShipmentDocument.objects.create(shipment=shipment, document=document)
     return document
+
+
+# --- Customs answers ----------------------------------------------------------------------------
+
+
+def _answerer(actor, contact) -> str:
+    if contact is not None:
+        return f"{contact.name} (supplier)"
+    if getattr(actor, "is_authenticated", False):
+        return actor.get_full_name() or actor.get_username()
+    return "the system"
+
+
+@transaction.atomic
+def customs_answer_record(
+    *, shipment: Shipment, text: str, file=None, actor=None, contact=None, ip: str | None = None,
+) -> CustomsAnswer:
+    """Record the answer to the customs hold of ``shipment`` (docs/architecture.md#customs-holds).
+
+    Procurement's answer (``actor``) is recorded at once. A supplier contact's answer
+    (``contact``, from the portal) is recorded as answered by "<contact> (supplier)" and held
+    for procurement's confirmation unless the supplier's reports apply at once
+    (``Supplier.portal_apply_reports``), as with a MOFCOM step. The optional file passes the
+    content checks of every upload and is linked to the shipment."""
+    shipment = Shipment.objects.select_for_update().get(pk=shipment.pk)
+    if contact is not None and contact.supplier_id != shipment.supplier_id:
+        raise DomainError({"shipment": "Not a shipment of this supplier."})
+    if shipment.status != ShipmentStatus.HELD or shipment.held_on is None:
+        raise field_error("shipment", "This shipment is not held by customs.", code="not_held", cls=ConflictError)
+    if not (text or "").strip():
+        raise field_error("text", "Give the answer to customs.", code="required")
+    answer = CustomsAnswer(
+        shipment=shipment, held_on=shipment.held_on, text=text.strip(), contact=contact, ip=ip,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        answered_by=_answerer(actor, contact)[:250],
+    )
+    answer.full_clean(exclude=["document"])
+    if file is not None:
+        answer.document = shipment_document_attach(shipment=shipment, file=file, kind=Document.Kind.OTHER,
+                                                   actor=actor)
+    applies = contact is None or contact.supplier.portal_apply_reports
+    save_validated(answer, actor=actor, reason=f"customs answered by {answer.answered_by}")
+    if applies:
+        answer = customs_answer_apply(answer=answer, actor=actor)
+    return answer
+
+
+@transaction.atomic
+def customs_answer_apply(*, answer: CustomsAnswer, actor=None) -> CustomsAnswer:
+    """Take a held answer as the shipment's answer to customs (procurement confirms it)."""
+    answer = CustomsAnswer.objects.select_for_update().get(pk=answer.pk)
+    if answer.status != CustomsAnswerStatus.HELD:
+        raise field_error("answer", f"This answer is already {answer.status}.", code="not_held", cls=ConflictError)
+    answer.status, answer.decided_at = CustomsAnswerStatus.APPLIED, timezone.now()
+    answer.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    reason = f"customs answered by {answer.answered_by}"
+    if answer.contact_id is not None and answer.decided_by is not None:
+        reason += ", confirmed by " + (answer.decided_by.get_full_name() or answer.decided_by.get_username())
+    save_validated(answer, actor=actor, reason=reason)
+    return answer
+
+
+@transaction.atomic
+def customs_answer_reject(*, answer: CustomsAnswer, actor=None, reason: str) -> CustomsAnswer:
+    """Refuse a supplier's held answer; the supplier sees the reason on the portal."""
+    if not (reason or "").strip():
+        raise field_error("reason", "Say why, for the supplier.", code="required")
+    answer = CustomsAnswer.objects.select_for_update().get(pk=answer.pk)
+    if answer.status != CustomsAnswerStatus.HELD:
+        raise field_error("answer", f"This answer is already {answer.status}.", code="not_held", cls=ConflictError)
+    answer.status, answer.reject_reason = CustomsAnswerStatus.REJECTED, reason.strip()
+    answer.decided_at = timezone.now()
+    answer.decided_by = actor if getattr(actor, "is_authenticated", False) else None
+    save_validated(answer, actor=actor, reason="customs answer rejected")
+    return answer

@@ -22,6 +22,7 @@ urlpatterns = [
     path("shipments/<int:pk>/", shipments.shipment_detail, name="shipment-detail"),
     path("shipments/<int:pk>/edit/", shipments.shipment_edit, name="shipment-edit"),
     path("shipments/<int:pk>/documents/", shipments.shipment_document_upload, name="shipment-document"),
+    path("shipments/<int:pk>/customs/", shipments.shipment_customs_answer, name="shipment-customs-answer"),
     path("licences/", licences.licence_list, name="licence-list"),
     path("licences/new/", licences.licence_create, name="licence-create"),
     path("licences/<int:pk>/", licences.licence_detail, name="licence-detail"),

@@ -5,7 +5,7 @@ from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
 from .policy import LEAD_DAYS_MESSAGE, PolicyEvent
-from .reports import ReportStatus, SupplierReport
+from .reports import ReportStatus, SupplierMessage, SupplierReport
 from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Scenario",
     "ScenarioOutcome",
     "ReportStatus",
+    "SupplierMessage",
     "SupplierReport",
     "TimeLimitExemption",
     "TransportMode",

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core import validators as v
+
 from .applications import ApplicationStatus
 
 
@@ -25,8 +27,8 @@ class SupplierReport(models.Model):
     contact = models.ForeignKey("suppliers.SupplierContact", on_delete=models.PROTECT, related_name="reports")
     to_status = models.CharField(max_length=25, choices=ApplicationStatus.choices)
     on = models.DateField()
-    mofcom_number = models.CharField(max_length=100, blank=True)
-    note = models.TextField(blank=True)
+    mofcom_number = models.CharField(max_length=100, blank=True, validators=v.SINGLE_LINE)
+    note = models.TextField(blank=True, validators=v.MULTILINE)
     # Codes of the checklist kinds MOFCOM asked for again (a supplement request).
     requested_kinds = models.JSONField(default=list, blank=True)
     # For an approval: {"number", "valid_from", "valid_until", "lines": [{"item", "quantity", "unit"}]}.
@@ -39,7 +41,7 @@ class SupplierReport(models.Model):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reject_reason = models.TextField(blank=True)
+    reject_reason = models.TextField(blank=True, validators=v.MULTILINE)
     event = models.ForeignKey(
         "licensing.ApplicationEvent", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -50,3 +52,31 @@ class SupplierReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application_id}: {self.to_status} on {self.on} ({self.status})"
+
+
+class SupplierMessage(models.Model):
+    """A message or a document a supplier contact sends about one application without
+    reporting a step: a question, an answer to procurement, or a paper for the open supplement
+    request or for one checklist item (``regarding``). Shown on the application page; the
+    owner is alerted (``portal.services``)."""
+
+    SUPPLEMENT = "supplement"  # ``regarding``: the application's open supplement request
+
+    application = models.ForeignKey(
+        "licensing.LicenceApplication", on_delete=models.CASCADE, related_name="supplier_messages"
+    )
+    contact = models.ForeignKey("suppliers.SupplierContact", on_delete=models.PROTECT, related_name="messages")
+    text = models.TextField(blank=True, validators=v.MULTILINE)
+    document = models.ForeignKey(
+        "licensing.Document", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # "" (a message), "supplement" (the open supplement request) or a checklist kind's code.
+    regarding = models.CharField(max_length=60, blank=True, validators=v.SINGLE_LINE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: message from {self.contact_id}"

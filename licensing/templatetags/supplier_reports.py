@@ -1,6 +1,6 @@
 """Panels of the supplier portal's importer side (docs/supplier-portal.md), included with one
-line on the application page and the dashboard: held reports with confirm/reject, the document
-checklist, and the applications waiting on the importer's own papers."""
+line on the application page and the dashboard: held reports with confirm/reject, the
+supplier's messages and documents, the document checklist, and the applications waiting on the importer's own papers."""
 
 from django import template
 
@@ -22,6 +22,7 @@ def application_supplier_panel(context, app):
         "held": [r for r in app.supplier_reports.select_related("contact").order_by("created_at", "id")
                  if r.status == ReportStatus.HELD],
         "decided": list(app.supplier_reports.exclude(status=ReportStatus.HELD).select_related("contact")[:10]),
+        "supplier_messages": list(app.supplier_messages.select_related("contact", "document")[:20]),
         "checklist": list(checklist.checklist_ensure(app)),
     }
 

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from core.api.fields import valid_id
 from core.exports import Column
 from core.permissions import role_required
 from core.roles import Role, has_role
@@ -20,7 +21,7 @@ from licensing.views.documents import document_upload
 
 from .. import services
 from ..forms import ShipmentForm, ShipmentLineFormSet
-from ..models import PENDING_STATUSES, Shipment, ShipmentStatus
+from ..models import PENDING_STATUSES, CustomsAnswerStatus, Shipment, ShipmentStatus
 from ..selectors import licence_suggestion, shipments_for_display
 from .filters import ShipmentFilter
 
@@ -107,6 +108,7 @@ def shipment_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "suggested": suggested,
             "can_edit": can_edit,
             "documents": [link.document for link in shipment.document_links.all()],
+            "customs_answers": list(shipment.customs_answers.select_related("contact", "document", "decided_by")),
             "document_form": DocumentForm() if can_edit else None,
         },
     )
@@ -183,3 +185,37 @@ def shipment_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
         attach=services.shipment_document_attach,
         shipment=shipment,
     )
+
+
+@role_required(Role.PROCUREMENT)
+def shipment_customs_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST ``text`` and an optional ``file``: procurement's answer to the customs hold; or
+    ``answer`` (id) with ``decision`` (confirm | reject, with ``reason``) on a supplier's
+    held answer. All through ``services.customs_answer_*`` (docs/architecture.md#customs-holds)."""
+    shipment = get_object_or_404(Shipment, pk=pk)
+    back = reverse("shipment-detail", args=[shipment.pk]) + "#customs"
+    if request.method != "POST":
+        return redirect(back)
+    decision = request.POST.get("decision")
+    try:
+        if decision in ("confirm", "reject"):
+            answer = shipment.customs_answers.filter(
+                pk=valid_id(request.POST.get("answer")), status=CustomsAnswerStatus.HELD
+            ).first()
+            if answer is None:
+                messages.error(request, "That answer is not waiting for confirmation.")
+            elif decision == "confirm":
+                services.customs_answer_apply(answer=answer, actor=request.user)
+                messages.success(request, f"Confirmed the customs answer by {answer.answered_by}.")
+            else:
+                services.customs_answer_reject(answer=answer, actor=request.user,
+                                               reason=request.POST.get("reason", ""))
+                messages.success(request, f"Rejected the customs answer by {answer.answered_by}; they will see why.")
+        else:
+            services.customs_answer_record(shipment=shipment, text=request.POST.get("text", ""),
+                                           file=request.FILES.get("file"), actor=request.user)
+            messages.success(request, "Customs answer recorded.")
+    except ValidationError as exc:
+        for field_messages in exc.message_dict.values():
+            messages.error(request, f"Not done: {' '.join(field_messages)}")
+    return redirect(back)

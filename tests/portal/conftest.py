@@ -1,5 +1,7 @@
 """A scene for the supplier portal: two suppliers, each with a contact and a live link, an
-application of each submitted to MOFCOM, and the document kinds loaded."""
+application of each submitted to MOFCOM, a shipment of each held by customs (on the purchase
+order of the application, so the application's owner answers for it), and the document kinds
+loaded."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from PIL import Image
 
 from licensing import services as licensing
 from portal import services as portal
+from shipments.services import shipment_save
 from suppliers.services import supplier_contact_save
 from tests.factories import ApplicationLineFactory, ControlledItemFactory, PurchaseOrderFactory, SupplierFactory
 
@@ -34,6 +37,7 @@ class Side:
     token: str
     app: object
     po: object
+    hold: object
 
     @property
     def home(self) -> str:
@@ -41,6 +45,10 @@ class Side:
 
     def app_url(self, app=None) -> str:
         return f"/s/{self.token}/a/{(app or self.app).pk}/"
+
+    @property
+    def hold_url(self) -> str:
+        return f"/s/{self.token}/h/{self.hold.pk}/"
 
 
 @pytest.fixture
@@ -58,9 +66,12 @@ def _side(name: str, language: str, owner) -> Side:
     po = PurchaseOrderFactory(supplier=supplier)
     app = licensing.application_create(supplier=supplier, purchase_order=po, end_user="Motor Works GmbH",
                                        destination_country="DE", owner=owner)
-    ApplicationLineFactory(application=app, item=ControlledItemFactory(code="DY2O3"), quantity=500)
+    line = ApplicationLineFactory(application=app, item=ControlledItemFactory(code="DY2O3"), quantity=500)
     licensing.application_transition(application=app, to="submitted", on=TODAY - dt.timedelta(days=7))
-    return Side(supplier, contact, issued.token, app, po)
+    hold = shipment_save(supplier=supplier, purchase_order=po, reference=f"BL-{name[:4].upper()}-1", status="held",
+                         held_on=TODAY - dt.timedelta(days=1), customs_question=f"Certificate of origin for {name}?",
+                         lines=[{"item": line.item, "quantity": 100, "unit": "kg"}])
+    return Side(supplier, contact, issued.token, app, po, hold)
 
 
 @pytest.fixture

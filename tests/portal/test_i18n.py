@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import gettext
+import io
 import re
 from pathlib import Path
 
@@ -16,10 +17,10 @@ from django.utils.translation.template import templatize
 
 from licensing.models import LicenceApplication
 from portal import services
+from portal.catalogue import compile_mo, parse
 from suppliers.services import supplier_contact_save
 
 from .conftest import TODAY
-from .pofile import parse
 
 ROOT = Path(__file__).resolve().parents[2] / "portal"
 LOCALE = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES"
@@ -84,6 +85,17 @@ def test_the_compiled_catalogue_is_current():
         if got != entry.msgstr[0]:
             stale.append(msgid)
     assert stale == [], "django.mo is older than django.po: run scripts/portal-messages"
+
+
+def test_the_python_compiler_writes_what_gettext_reads():
+    po = (LOCALE / "django.po").read_text(encoding="utf-8")
+    mo = gettext.GNUTranslations(io.BytesIO(compile_mo(po)))
+    assert mo.info()["plural-forms"] == "nplurals=1; plural=0;"
+    assert mo.pgettext("application status", "Approved") == "已批准"
+    assert mo.gettext("Answer by") == "答复期限"
+    assert mo.ngettext("These applications have had no update for %(days)s working day:",
+                       "These applications have had no update for %(days)s working days:", 3).startswith("以下申请")
+    assert (LOCALE / "django.mo").read_bytes() == compile_mo(po)  # committed as compile_portal_messages writes it
 
 
 @pytest.mark.django_db

@@ -10,14 +10,17 @@ import secrets
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLPattern, get_resolver
 
-from licensing.models import SupplierReport
+from licensing.models import Document, SupplierMessage, SupplierReport
 from portal import services
 from portal import urls as portal_urls
 from portal.models import PortalAccess, PortalLink
+from shipments.models import CustomsAnswer
+from shipments.services import shipment_save
 
-from .conftest import TODAY
+from .conftest import PDF, TODAY
 
 pytestmark = pytest.mark.django_db
 REFUSED = "此页面不可用"
@@ -28,8 +31,10 @@ def portal_routes() -> list[str]:
             and str(p.pattern).startswith("s/")]
 
 
-def urls_for(token: str, app_id: int) -> list[str]:
-    return ["/" + r.replace("<str:token>", token).replace("<int:pk>", str(app_id)) for r in portal_routes()]
+def urls_for(token: str, app_id: int, hold_id: int) -> list[str]:
+    """Every portal URL: an application's id on /a/ routes, a held shipment's on /h/ routes."""
+    return ["/" + r.replace("<str:token>", token).replace("<int:pk>", str(hold_id if "/h/" in r else app_id))
+            for r in portal_routes()]
 
 
 def assert_refused(response, *secrets_):
@@ -38,6 +43,7 @@ def assert_refused(response, *secrets_):
     assert REFUSED in body
     for secret in secrets_:
         assert secret not in body
+    return response
 
 
 def test_the_tokens_are_long_random_and_stored_hashed(portal_scene):
@@ -52,16 +58,36 @@ def test_the_tokens_are_long_random_and_stored_hashed(portal_scene):
 def test_another_suppliers_ids_are_refused_on_every_portal_url(portal_scene, client):
     ours, theirs = portal_scene
     with_ids = [r for r in portal_routes() if "<int:pk>" in r]
-    assert len(with_ids) == 2
-    for url in urls_for(ours.token, theirs.app.pk):
-        if "/a/" not in url:
-            continue  # the routes without an application id
-        assert_refused(client.get(url), theirs.app.reference, theirs.supplier.name, theirs.po.number)
+    assert len(with_ids) == 4
+    bad_token = assert_refused(client.get(f"/s/{secrets.token_urlsafe(32)}/h/{ours.hold.pk}/"))
+    posted = {"to": "accepted", "on": TODAY.isoformat(), "text": "Our answer", "regarding": "",
+              "file": SimpleUploadedFile("a.pdf", PDF)}
+    checked = 0
+    for url in urls_for(ours.token, theirs.app.pk, theirs.hold.pk):
+        if "/a/" not in url and "/h/" not in url:
+            continue  # the routes without an id
+        got = client.get(url)
+        assert_refused(got, theirs.app.reference, theirs.supplier.name, theirs.po.number, theirs.hold.reference,
+                       theirs.hold.customs_question)
+        assert got.content == bad_token.content  # byte for byte the answer to a bad token
         if not url.endswith("/pack/"):
-            assert_refused(client.post(url, {"to": "accepted", "on": TODAY.isoformat()}), theirs.app.reference)
-    assert not SupplierReport.objects.exists()
+            posted["file"].seek(0)
+            assert_refused(client.post(url, posted), theirs.app.reference, theirs.hold.reference)
+        checked += 1
+    assert checked == 4
+    assert not SupplierReport.objects.exists() and not SupplierMessage.objects.exists()
+    assert not CustomsAnswer.objects.exists() and not Document.objects.exists()
     theirs.app.refresh_from_db()
     assert theirs.app.status == "submitted"
+
+
+def test_a_shipment_no_longer_held_is_refused_like_a_bad_token(portal_scene, client):
+    ours, _ = portal_scene
+    assert client.get(ours.hold_url).status_code == 200
+    shipment_save(shipment=ours.hold, status="at_customs")
+    assert_refused(client.get(ours.hold_url), ours.hold.reference)
+    assert_refused(client.post(ours.hold_url, {"text": "late answer"}), ours.hold.reference)
+    assert not CustomsAnswer.objects.exists()
 
 
 @pytest.mark.parametrize("case", ["expired", "revoked", "guessed", "inactive"])
@@ -81,7 +107,7 @@ def test_bad_tokens_are_refused_alike_on_every_portal_url(portal_scene, client, 
         ours.contact.active = False
         ours.contact.save()
     try:
-        for url in urls_for(token, ours.app.pk):
+        for url in urls_for(token, ours.app.pk, ours.hold.pk):
             response = client.post(url, {"language": "en"}) if url.endswith("/language/") else client.get(url)
             assert_refused(response, ours.app.reference, ours.supplier.name, ours.contact.name)
     finally:
@@ -143,5 +169,6 @@ def test_every_portal_action_is_logged_with_contact_and_ip(portal_scene, client)
 
 def test_portal_routes_are_all_covered():
     assert set(portal_routes()) == {"s/<str:token>/", "s/<str:token>/a/<int:pk>/", "s/<str:token>/a/<int:pk>/pack/",
+                                    "s/<str:token>/a/<int:pk>/message/", "s/<str:token>/h/<int:pk>/",
                                     "s/<str:token>/language/"}
     assert get_resolver().resolve("/s/abc/").url_name == "home"
