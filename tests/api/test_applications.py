@@ -269,7 +269,8 @@ def test_a_write_key_re_dates_the_last_step(erp, body):
         {"action": "redate", "on": "2025-09-29", "reason": "Acceptance letter is dated 29 Sept"},
     )
     assert r.status_code == 200, r.json()
-    assert r.json()["accepted_on"] == "2025-09-29" and r.json()["decision_due"] == "2025-12-05"
+    # Two working days later than from Friday 26 Sept: Sunday 28 (a make-up day) and Monday 29.
+    assert r.json()["accepted_on"] == "2025-09-29" and r.json()["decision_due"] == "2025-12-08"
     assert r.json()["events"][-1]["recorded_by"] == "api:sap-prod"
 
 
