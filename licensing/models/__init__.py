@@ -4,7 +4,7 @@ from .checklist import ApplicationDocumentKind, ChecklistItem, ChecklistStatus
 from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
-from .policy import PolicyEvent
+from .policy import REVIEW_EVERY_DAYS, PolicyCalendarReview, PolicyEvent
 from .reports import ReportStatus, SupplierReport
 from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
 
@@ -28,7 +28,9 @@ __all__ = [
     "LicenceStatus",
     "Outcome",
     "PendingDecision",
+    "PolicyCalendarReview",
     "PolicyEvent",
+    "REVIEW_EVERY_DAYS",
     "PublishedCalendarYear",
     "Scenario",
     "ScenarioOutcome",
