@@ -8,6 +8,8 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
+from core.forms import LabelledFormSet
+
 from .models import (
     LEAD_DAYS_MESSAGE,
     ApplicationStatus,
@@ -60,8 +62,8 @@ class LicenceLineForm(LineFormBase):
     unit = forms.ChoiceField(choices=Unit.choices, initial=Unit.KG)
 
 
-ApplicationLineFormSet = formset_factory(ApplicationLineForm, extra=1, can_delete=True)
-LicenceLineFormSet = formset_factory(LicenceLineForm, extra=1, can_delete=True)
+ApplicationLineFormSet = formset_factory(ApplicationLineForm, formset=LabelledFormSet, extra=1, can_delete=True)
+LicenceLineFormSet = formset_factory(LicenceLineForm, formset=LabelledFormSet, extra=1, can_delete=True)
 
 
 def lines_data(formset) -> list[dict[str, Any]]:
@@ -131,6 +133,24 @@ class TransitionForm(forms.Form):
             choices=self.fields["to"].choices,
             confirms={s: FINAL_STEP_QUESTION.format(label=labels[s], reference=application.reference) for s in finals},
         )
+
+
+class CorrectionForm(forms.Form):
+    """Correct the last step (licensing.services.application_correct_last_step). Each choice
+    carries the question base.html asks, naming what will happen (``questions``)."""
+
+    action = forms.ChoiceField(label="Correction")
+    on = forms.DateField(label="Date it really happened", required=False, widget=DATE,
+                         help_text="Only to give the step another date.")
+    reason = forms.CharField(label="Why", widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                             help_text="Required; kept in the timeline.")
+
+    def __init__(self, *args, questions: dict[str, str], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        labels = {"undo": "Undo it", "redate": "Give it another date"}
+        choices = [(action, labels[action]) for action in questions]
+        self.fields["action"].choices = choices
+        self.fields["action"].widget = ConfirmingSelect(choices=choices, confirms=questions)
 
 
 class ApprovedLicenceForm(forms.Form):

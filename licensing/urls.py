@@ -11,6 +11,7 @@ urlpatterns = [
     path("applications/<int:pk>/", applications.application_detail, name="application-detail"),
     path("applications/<int:pk>/edit/", applications.application_edit, name="application-edit"),
     path("applications/<int:pk>/transition/", applications.application_transition, name="application-transition"),
+    path("applications/<int:pk>/correct/", applications.application_correct, name="application-correct"),
     path("applications/<int:pk>/documents/", documents.application_document_upload, name="application-document"),
     path("applications/<int:pk>/reports/", reports.application_report_decide, name="application-report-decide"),
     path("applications/<int:pk>/checklist/", reports.application_checklist_upload, name="application-checklist"),

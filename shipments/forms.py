@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms import formset_factory
 
+from core.forms import LabelledFormSet
 from licensing.forms import DATE, LineFormBase
 from licensing.models import Licence, LicenceStatus, Unit
 from suppliers.models import PurchaseOrder, Supplier
@@ -57,8 +58,8 @@ class ShipmentLineForm(LineFormBase):
     unit = forms.ChoiceField(choices=Unit.choices, initial=Unit.KG)
 
 
-PurchaseOrderLineFormSet = formset_factory(PurchaseOrderLineForm, extra=1, can_delete=True)
-ShipmentLineFormSet = formset_factory(ShipmentLineForm, extra=1, can_delete=True)
+PurchaseOrderLineFormSet = formset_factory(PurchaseOrderLineForm, formset=LabelledFormSet, extra=1, can_delete=True)
+ShipmentLineFormSet = formset_factory(ShipmentLineForm, formset=LabelledFormSet, extra=1, can_delete=True)
 
 
 class ShipmentForm(ServiceModelForm):

@@ -204,7 +204,7 @@ class ApplicationEvent(models.Model):
     )
 
     objects = StandingStepManager()
-    with_voided = models.Manager()
+    with_voided = models.Manager()  # noqa: DJ012 (the second manager; objects stays the default)
 
     class Meta:
         ordering = ["on", "id"]

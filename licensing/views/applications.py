@@ -20,6 +20,7 @@ from ..forms import (
     ApplicationForm,
     ApplicationLineFormSet,
     ApprovedLicenceForm,
+    CorrectionForm,
     DocumentForm,
     ItemChoices,
     LicenceLineFormSet,
@@ -90,9 +91,40 @@ def application_list(request: HttpRequest) -> HttpResponse:
     return list_page(request, APPLICATION_LIST, queryset)
 
 
+def correction_questions(app: LicenceApplication, events: list[ApplicationEvent]) -> tuple[dict[str, str], str]:
+    """What correcting the last standing step would do, as the confirmation dialog asks it
+    (``{action: question}``), and why an undo is refused (the licence is drawn), if it is."""
+    if not events:
+        return {}, ""
+    plan = services.correction_consequences(app, "undo")
+    step = events[-1]
+    what = f"“{step.get_to_status_display()}” of {step.on:%-d %b %Y} on {app.reference}"
+    kept = "The step stays in the timeline, marked voided with your name and reason."
+    licences = ", ".join(lic.number for lic in plan["licences"])
+    undo = (
+        f"Undo {what}? The status goes back to {ApplicationStatus(plan['back_to']).label}, and the statutory "
+        f"clock, the due date and the prediction are recomputed without it."
+        + (f" Licence {licences}, granted by this approval, is revoked." if licences else "")
+        + f" {kept}"
+    )
+    redate = (
+        f"Give {what} the new date? The step is recorded again on that date and the clock, the due date and the "
+        f"prediction follow it."
+        + (f" Licence {licences} keeps its validity: change it on the licence if it moves too." if licences else "")
+        + f" {kept}"
+    )
+    questions = {"redate": redate} if plan["blocked"] else {"undo": undo, "redate": redate}
+    return questions, plan["blocked"]
+
+
 def _detail_context(request: HttpRequest, app: LicenceApplication, **forms) -> dict:
-    events = list(app.events.all())
+    timeline = list(app.timeline)  # with the voided steps, marked
+    events = [e for e in timeline if e.voided_at is None]  # the steps that stand: the clock's
     can_edit = has_role(request.user, Role.PROCUREMENT)
+    if has_role(request.user, Role.COMPLIANCE) and events:
+        questions, forms["correction_blocked"] = correction_questions(app, events)
+        if "correction_form" not in forms:
+            forms["correction_form"] = CorrectionForm(questions=questions, initial={"on": events[-1].on})
     app_lines = list(app.lines.all())
     if can_edit and app.allowed_transitions and "transition_form" not in forms:
         items = ItemChoices()
@@ -111,7 +143,8 @@ def _detail_context(request: HttpRequest, app: LicenceApplication, **forms) -> d
     return {
         "app": app,
         "clock": application_clock(app, events=events),
-        "events": events,
+        "events": timeline,
+        "last_step": events[-1] if events else None,
         "lines": app_lines,
         "documents": list(app.documents.all()),
         "licences": list(app.licences.all()),
@@ -127,7 +160,11 @@ def _detail_context(request: HttpRequest, app: LicenceApplication, **forms) -> d
 def _application(pk: int) -> LicenceApplication:
     queryset = LicenceApplication.objects.select_related("supplier", "purchase_order", "owner").prefetch_related(
         "lines__item",
-        Prefetch("events", queryset=ApplicationEvent.objects.select_related("recorded_by").order_by("on", "id")),
+        Prefetch(
+            "events", to_attr="timeline",
+            queryset=ApplicationEvent.with_voided.select_related("recorded_by", "voided_by", "replaces")
+            .order_by("on", "id"),
+        ),
         Prefetch("documents", queryset=Document.objects.select_related("uploaded_by")),
         "licences__lines__item",
     )
@@ -180,6 +217,37 @@ def application_transition(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "licensing/application_detail.html#workflow", ctx, status=422)
     return render(request, "licensing/application_detail.html", ctx, status=422)
+
+
+@role_required(Role.COMPLIANCE)
+def application_correct(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST a correction of the last step (compliance only: others get the 403 page saying so)."""
+    app = _application(pk)
+    if request.method != "POST":
+        return redirect(app_url(app))
+    standing = [e for e in app.timeline if e.voided_at is None]
+    # Both actions are accepted here, so that a refused undo gets the service's own message; the
+    # questions are the page's, so that a form shown again with its errors still confirms.
+    questions, blocked = correction_questions(app, standing)
+    form = CorrectionForm(
+        request.POST, questions={"undo": questions.get("undo", blocked), "redate": questions.get("redate", "")}
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.application_correct_last_step(
+                application=app, action=data["action"], on=data["on"], reason=data["reason"], actor=request.user
+            )
+        except ValidationError as exc:
+            apply_errors(exc, form)
+        else:
+            step = standing[-1]  # the service refuses an application without steps
+            done = "undone" if data["action"] == "undo" else f"re-dated to {data['on']:%-d %b %Y}"
+            messages.success(request, f"“{step.get_to_status_display()}” of {step.on:%-d %b %Y} {done}.")
+            return redirect(app_url(app))
+    app = _application(pk)
+    return render(request, "licensing/application_detail.html", _detail_context(request, app, correction_form=form),
+                  status=422)
 
 
 def app_url(app: LicenceApplication) -> str:

@@ -157,7 +157,10 @@ def _edit(request: HttpRequest, shipment: Shipment | None) -> HttpResponse:
                     messages.info(request, f"Suggested licence: {saved.suggested_licence.number}.")
                 return redirect("shipment-detail", pk=saved.pk)
     else:
-        form = ShipmentForm(instance=shipment, can_force=can_force)
+        # "Assign it" on a shipment's page links here with ?licence=<the suggested licence>.
+        suggested = request.GET.get("licence", "")
+        initial = {"licence": int(suggested)} if suggested.isdigit() else {}
+        form = ShipmentForm(instance=shipment, can_force=can_force, initial=initial)
         lines = ShipmentLineFormSet(prefix="lines", form_kwargs={"items": items}, initial=initial_lines)
     return render(
         request,

@@ -180,6 +180,28 @@ def test_a_shipment_without_licence_shows_the_suggested_one(scene, procurement, 
 
 
 @pytest.mark.django_db
+def test_assign_it_opens_the_form_with_the_suggested_licence_selected(scene, procurement, client):
+    import datetime as dt
+    import re
+
+    from shipments import services as ss
+
+    client.force_login(procurement)
+    shipment = ss.shipment_save(
+        supplier=scene.suppliers["baotou"], reference="BL-SUGGEST", status="planned",
+        planned_ship_date=dt.date(2025, 12, 10),
+        lines=[{"item": scene.items["TB-METAL"], "quantity": Decimal("50"), "unit": "kg"}],
+    )
+    detail = client.get(f"/shipments/{shipment.pk}/").content.decode()
+    link = re.search(r'href="([^"]+)">Assign it</a>', detail)
+    assert link, "no Assign it link"
+    form = client.get(link.group(1).replace("&amp;", "&")).content.decode()
+    suggested = Licence.objects.get(number="LIC-2025-0812")
+    selected = re.search(r'<select name="licence"[^>]*>(.*?)</select>', form, re.S).group(1)
+    assert re.search(rf'<option value="{suggested.pk}"[^>]*selected', selected), selected
+
+
+@pytest.mark.django_db
 def test_purchase_orders_and_suppliers_are_created_through_their_forms(scene, procurement, client):
     client.force_login(procurement)
     supplier = {"name": "Xiamen Tungsten", "country": "CN", "active": "on"}
