@@ -5,23 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Subquery
+from django.db.models import Prefetch, Q, QuerySet
 
 from . import clock
-from .models import (
-    REVIEW_EVERY_DAYS,
-    ApplicationEvent,
-    ApplicationStatus,
-    ControlledItem,
-    LicenceApplication,
-    PolicyCalendarReview,
-    PolicyEvent,
-    TimeLimitExemption,
-)
+from .models import ApplicationEvent, ApplicationStatus, ControlledItem, LicenceApplication, TimeLimitExemption
 from .models.applications import CLOCK_STATUSES, OPEN_STATUSES
 
 S = ApplicationStatus
@@ -151,62 +140,3 @@ def items_by_code(codes=None) -> dict[str, ControlledItem]:
     their items by code, so readers of orders look them up here."""
     qs = ControlledItem.objects.all() if codes is None else ControlledItem.objects.filter(code__in=set(codes))
     return {item.code: item for item in qs}
-
-
-# --- The policy calendar's review -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PolicyReview:
-    """When the policy calendar was last reviewed, and when the next review is due.
-
-    ``since`` is the day the current review period runs from: the last review, or (never
-    reviewed) the day the calendar's first event was loaded. No calendar at all: no period.
-    """
-
-    reviewed_on: dt.date | None
-    reviewed_by: str  # the reviewer's name ("" when none, or the user was deleted)
-    since: dt.date | None
-    today: dt.date
-
-    @property
-    def due_on(self) -> dt.date | None:
-        return self.since + dt.timedelta(days=REVIEW_EVERY_DAYS) if self.since else None
-
-    @property
-    def overdue(self) -> bool:
-        return self.due_on is not None and self.due_on <= self.today
-
-    @property
-    def days_since(self) -> int | None:
-        return (self.today - self.since).days if self.since else None
-
-
-def policy_review(today: dt.date | None = None) -> PolicyReview:
-    """The policy calendar's review state, in one query: the first event's load time with the
-    last review (date and reviewer) as subqueries of it (two queries in the odd case of
-    reviews but no event)."""
-    today = today or clock.today()
-    last = PolicyCalendarReview.objects.order_by("-reviewed_on", "-id")
-    row = (
-        PolicyEvent.objects.order_by("created_at", "id")
-        .annotate(**{
-            f"last_{name}": Subquery(last.values(path)[:1])
-            for name, path in (("on", "reviewed_on"), ("first", "reviewed_by__first_name"),
-                               ("family", "reviewed_by__last_name"), ("user", "reviewed_by__username"))
-        })
-        .values("created_at", "last_on", "last_first", "last_family", "last_user")
-        .first()
-    )
-    if row is None:
-        review = last.select_related("reviewed_by").first()
-        if review is None:
-            return PolicyReview(None, "", None, today)
-        by = review.reviewed_by
-        row = {"last_on": review.reviewed_on, "last_first": by and by.first_name,
-               "last_family": by and by.last_name, "last_user": by and by.get_username()}
-    if row["last_on"] is not None:
-        name = " ".join(p for p in (row["last_first"], row["last_family"]) if p) or row["last_user"] or ""
-        return PolicyReview(row["last_on"], name, row["last_on"], today)
-    since = row["created_at"].astimezone(ZoneInfo(settings.CLOCK_TIME_ZONE)).date()
-    return PolicyReview(None, "", since, today)

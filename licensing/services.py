@@ -35,7 +35,6 @@ from .models import (
     LicenceEvent,
     LicenceLine,
     LicenceStatus,
-    PolicyCalendarReview,
     PolicyEvent,
     PublishedCalendarYear,
 )
@@ -618,17 +617,6 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
     save_validated(event, actor=actor, reason="saved")
     event.items.set(items if items is not None else items_for_elements(event.elements))
     return event
-
-
-def policy_calendar_mark_reviewed(*, actor=None, note: str = "") -> PolicyCalendarReview:
-    """Record that compliance checked the policy calendar against its sources today (China):
-    the monthly reminder (docs/alerts.md, policy_review_due) waits another REVIEW_EVERY_DAYS."""
-    review = PolicyCalendarReview(
-        reviewed_on=clock.today(), note=note.strip(),
-        reviewed_by=actor if getattr(actor, "is_authenticated", False) else None,
-    )
-    save_validated(review, actor=actor, reason="reviewed")
-    return review
 
 
 

@@ -20,9 +20,9 @@ from django.urls import reverse
 
 from exposure.impact import OpenBook, impact_of
 from licensing.clock import WorkingCalendar
-from licensing.models import REVIEW_EVERY_DAYS, ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
+from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
 from licensing.models.applications import OPEN_STATUSES, LicenceApplication
-from licensing.selectors import clock_running_applications, overdue_applications, policy_review
+from licensing.selectors import clock_running_applications, overdue_applications
 from shipments.models import PENDING_STATUSES, Shipment, ShipmentStatus
 from shipments.selectors import (
     Changes,
@@ -493,35 +493,6 @@ def policy_event_impact(ctx: ScanContext) -> list[Alert]:
     return out
 
 
-def policy_review_due(ctx: ScanContext) -> list[Alert]:
-    """The policy calendar not reviewed for REVIEW_EVERY_DAYS: one reminder when the review
-    falls due, then one every REVIEW_EVERY_DAYS while it is still not done (the threshold
-    names the period's start and the month of it, so a repeated scan adds nothing and marking
-    it reviewed starts a new period). Compliance users only (``KIND_ROLES``)."""
-    review = policy_review(ctx.today)
-    if not review.overdue:
-        return []
-    month = review.days_since // REVIEW_EVERY_DAYS
-    threshold = f"review@{review.since}:{month}"
-    if Alert.objects.filter(kind=K.POLICY_REVIEW_DUE, subject_type=T.POLICY_CALENDAR, subject_id=0,
-                            threshold=threshold).exists():
-        return []
-    if review.reviewed_on:
-        last = f"was last reviewed on {_hd(review.reviewed_on)}" + (f" by {review.reviewed_by}" if review.reviewed_by
-                                                                      else "")
-    else:
-        last = f"has not been reviewed since it was loaded on {_hd(review.since)}"
-    upcoming = PolicyEvent.objects.filter(date__gte=ctx.today).order_by("date", "id").values("title", "date").first()
-    ahead = (f"The next dated event is {upcoming['title']} on {_hd(upcoming['date'])}." if upcoming
-             else "It holds no dated event after today.")
-    return [ctx.alert(
-        kind=K.POLICY_REVIEW_DUE, subject_type=T.POLICY_CALENDAR, subject_id=0, due_on=review.due_on,
-        threshold=threshold, url=reverse("policy"),
-        message=f"The policy calendar {last}, {review.days_since} days ago: check its events against their "
-        f"sources, add what is new and mark it reviewed. {ahead}",
-    )]
-
-
 SELECTORS = (
     decision_due_soon,
     decision_overdue,
@@ -535,7 +506,6 @@ SELECTORS = (
     policy_event_upcoming,
     policy_event_impact,
     document_expiring,
-    policy_review_due,
 )
 
 

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core.errors import field_error
-from core.roles import RANK, Role
+from core.roles import Role
 from licensing import clock
 from licensing import services as licensing_services
 from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication
@@ -30,7 +30,6 @@ from shipments import services as shipment_services
 
 from . import scan
 from .models import (
-    KIND_ROLES,
     KIND_SEVERITY,
     Alert,
     Delivery,
@@ -325,25 +324,11 @@ def _event_alerts(ctx: scan.ScanContext, event: ApplicationEvent) -> list[Alert]
     return alerts
 
 
-def _audiences(kinds: Iterable[str]) -> dict[str, set[int]]:
-    """For the kinds among ``kinds`` kept to a role (``KIND_ROLES``): the ids of the active users
-    holding that role or a higher one. No query unless such a kind is there."""
-    out = {}
-    for kind in set(kinds) & set(KIND_ROLES):
-        roles = [r.value for r in Role if RANK[r] >= RANK[Role(KIND_ROLES[kind])]]
-        out[kind] = set(User.objects.filter(is_active=True).filter(
-            Q(is_superuser=True) | Q(groups__name__in=roles)).values_list("pk", flat=True))
-    return out
-
-
 def _fan_out(alerts: list[Alert], people: list[Recipient]) -> list[int]:
     """One delivery per alert and subscribed recipient; returns the immediate ones to send."""
     rows = []
-    audiences = _audiences(alert.kind for alert in alerts)
     for alert in alerts:
         for person in people:
-            if alert.kind in audiences and person.user_id not in audiences[alert.kind]:
-                continue
             mode = person.mode(alert.kind, alert.severity)
             if mode == "off":
                 continue

@@ -18,8 +18,7 @@ from core.views import ListSpec, apply_errors, list_page
 
 from .. import clock, services
 from ..forms import PolicyEventForm
-from ..models import REVIEW_EVERY_DAYS, PolicyEvent
-from ..selectors import policy_review
+from ..models import PolicyEvent
 from .filters import PolicyEventFilter
 
 # Extension points for the apps above licensing, which may not be imported here
@@ -78,9 +77,8 @@ def _month(value: str, today: dt.date) -> dt.date:
 def policy_calendar(request: HttpRequest) -> HttpResponse:
     """``?view=list`` (filterable, exportable) or the month grid (``?month=YYYY-MM``)."""
     today = clock.today()
-    review = {"review": policy_review(today), "review_every_days": REVIEW_EVERY_DAYS}
     if request.GET.get("view") == "list" or request.GET.get("export"):
-        return list_page(request, POLICY_LIST, PolicyEvent.objects.all(), {"today": today, "view": "list", **review})
+        return list_page(request, POLICY_LIST, PolicyEvent.objects.all(), {"today": today, "view": "list"})
     first = _month(request.GET.get("month", ""), today)
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     events = list(PolicyEvent.objects.filter(date__gte=weeks[0][0], date__lte=weeks[-1][-1]).order_by("date", "id"))
@@ -104,26 +102,8 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
             "next_month": next_month,
             "this_month": f"{today:%Y-%m}",
             "dows": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
-            **review,
         },
     )
-
-
-@role_required(Role.COMPLIANCE)
-def policy_mark_reviewed(request: HttpRequest) -> HttpResponse:
-    """Compliance checked the calendar against its sources: the review reminder waits a month.
-    POST only (the button on the policy pages); a GET goes back to the calendar."""
-    if request.method != "POST":
-        return redirect("policy")
-    try:
-        review = services.policy_calendar_mark_reviewed(actor=request.user, note=request.POST.get("note", ""))
-    except ValidationError as exc:
-        messages.error(request, "Not recorded: " + " ".join(m for msgs in exc.message_dict.values() for m in msgs))
-    else:
-        due = review.reviewed_on + dt.timedelta(days=REVIEW_EVERY_DAYS)
-        messages.success(request, f"Policy calendar marked reviewed on {review.reviewed_on.day} "
-                                  f"{review.reviewed_on:%b %Y}; the next review is due on {due.day} {due:%b %Y}.")
-    return redirect("policy")
 
 
 @role_required(Role.VIEWER)

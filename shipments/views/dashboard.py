@@ -17,7 +17,7 @@ from licensing import clock
 from licensing.analytics import delay_stats_cached
 from licensing.models import LicenceApplication, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES, OPEN_STATUSES
-from licensing.selectors import due_between_q, overdue_q, policy_review
+from licensing.selectors import due_between_q, overdue_q
 from licensing.views.applications import decorate_clocks
 
 from ..models import Shipment, ShipmentStatus
@@ -102,7 +102,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "shipments": shipments,
             "purchase_orders": list(po_qs[:TOP]),
             "policy": policy,
-            "policy_review": policy_review(today),
             "open_counts": open_counts,
             "chart": chart,
             "due_days": DUE_SOON_WORKING_DAYS,
