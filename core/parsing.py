@@ -82,7 +82,11 @@ def parse_decimal(
     exponent = number.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -places:
         raise ParseError(f"Give at most {places} decimal places.", "max_decimal_places")
-    if len(number.quantize(Decimal(1).scaleb(-places)).as_tuple().digits) > max_digits:
+    try:
+        digits = len(number.quantize(Decimal(1).scaleb(-places)).as_tuple().digits)
+    except InvalidOperation:  # more digits than the decimal context holds, so far too many
+        digits = max_digits + 1
+    if digits > max_digits:
         raise ParseError(f"Give at most {max_digits} digits in total.", "max_digits")
     return number
 

@@ -64,14 +64,17 @@ EXTERNAL_REF = OpenApiParameter(
 )
 
 
-def crud_schema(name: str, output, input_=None, *, by_ref: bool = False, destroy: bool = True) -> dict:
-    """The extend_schema_view arguments of a CRUD resource."""
+def crud_schema(
+    name: str, output, input_=None, *, by_ref: bool = False, destroy: bool = True, create=None
+) -> dict:
+    """The extend_schema_view arguments of a CRUD resource; ``create`` is the body of a POST
+    when it needs more than an update does (the view's ``create_serializer_class``)."""
     views = {
         "list": extend_schema(summary=f"List {name}s", responses={200: output, **errors(*READ)}),
         "retrieve": extend_schema(summary=f"A {name}", responses={200: output, **errors(*READ)}),
         "create": extend_schema(
             summary=f"Create a {name}",
-            request=input_,
+            request=create or input_,
             parameters=[IDEMPOTENCY_KEY],
             responses={201: output, **errors(*WRITE)},
         ),

@@ -153,10 +153,14 @@ class RetrieveMixin:
 
 
 class CreateMixin:
-    """POST: validate with the input serializer, ``perform_create(data)`` calls the service."""
+    """POST: validate with ``create_serializer_class`` (when a creation needs more than an
+    update, e.g. a shipment's lines) or the input serializer; ``perform_create(data)`` calls
+    the service."""
+
+    create_serializer_class = None
 
     def create(self, request, *args, **kwargs):
-        data = self.validated()
+        data = self.validated(serializer_class=self.create_serializer_class)
         instance = self.perform_create(data)
         return self.represent(self.refetch(instance), status_code=status.HTTP_201_CREATED)
 

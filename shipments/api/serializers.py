@@ -19,6 +19,7 @@ from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 QTY = {"max_digits": 18, "decimal_places": 3}
 POSITIVE = Decimal("0.001")
+LINES_REQUIRED = "A shipment needs at least one line."
 
 
 class SupplierSerializer(serializers.ModelSerializer):
@@ -104,8 +105,8 @@ class PurchaseOrderSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PurchaseOrderInputSerializer(ExternalRefInputMixin, serializers.Serializer):
-    external_ref_model = PurchaseOrder
+class PurchaseOrderFields(serializers.Serializer):
+    """A purchase order's writable fields, shared by a single write and a bulk row."""
 
     number = serializers.CharField(max_length=100)
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -115,6 +116,10 @@ class PurchaseOrderInputSerializer(ExternalRefInputMixin, serializers.Serializer
     status = serializers.ChoiceField(choices=PurchaseOrder.Status.choices, required=False)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     lines = PurchaseOrderLineSerializer(many=True, required=False)
+
+
+class PurchaseOrderInputSerializer(ExternalRefInputMixin, PurchaseOrderFields):
+    external_ref_model = PurchaseOrder
 
 
 # --- Shipments ----------------------------------------------------------------------------------
@@ -168,8 +173,8 @@ class ShipmentSerializer(serializers.ModelSerializer):
         return shipment_warnings(obj)
 
 
-class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
-    external_ref_model = Shipment
+class ShipmentFields(serializers.Serializer):
+    """A shipment's writable fields, shared by a single write and a bulk row."""
 
     reference = serializers.CharField(max_length=100, help_text="Bill of lading or supplier reference.")
     external_ref = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -190,6 +195,14 @@ class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
     held_on = serializers.DateField(required=False, allow_null=True)
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     lines = ShipmentLineSerializer(many=True, required=False)
+
+
+class ShipmentInputSerializer(ExternalRefInputMixin, ShipmentFields):
+    """A single shipment write (update, or upsert by external_ref): ``lines`` are needed only
+    when it creates the shipment, which the schema of an upsert cannot say."""
+
+    external_ref_model = Shipment
+
     force = serializers.BooleanField(
         required=False, default=False, help_text="Over-draw anyway: compliance users only, with `override_note`."
     )
@@ -200,8 +213,54 @@ class ShipmentInputSerializer(ExternalRefInputMixin, serializers.Serializer):
         # drawdown) are shipments.services.shipment_save's, the same for every door.
         instance = self.instance
         if instance is None and not attrs.get("lines"):
-            raise serializers.ValidationError({"lines": "A shipment needs at least one line."}, code="required")
+            raise serializers.ValidationError({"lines": LINES_REQUIRED}, code="required")
         return attrs
+
+
+class ShipmentCreateSerializer(ShipmentInputSerializer):
+    """``POST shipments/``: a new shipment, so ``lines`` are required (and in the schema)."""
+
+    lines = ShipmentLineSerializer(
+        many=True, allow_empty=False, error_messages={"required": LINES_REQUIRED, "empty": LINES_REQUIRED}
+    )
+
+
+# --- Bulk rows ----------------------------------------------------------------------------------
+#
+# The rows of ``shipments/bulk/`` and ``purchase-orders/bulk/`` as the OpenAPI schema describes
+# them. shipments.bulk_upsert parses the rows itself, set-based (docs/benchmarks.md); these say
+# exactly what it accepts, so that a generated client can send them: ``external_ref`` required
+# (the upsert key); every other field of a row optional and without a default, because a known
+# row's omitted fields keep their current value; a new row needs what a create needs, which the
+# server checks per row. ``force`` and ``override_note`` are absent: bulk refuses them, since
+# an over-draw is forced one shipment at a time, with a compliance officer's note.
+
+BULK_KEY_HELP = "The upsert key: the row updates the record with this external_ref, or creates it."
+
+
+class ShipmentBulkRowSerializer(ShipmentFields):
+    external_ref = serializers.CharField(max_length=100, help_text=BULK_KEY_HELP)
+    reference = serializers.CharField(
+        max_length=100, required=False, help_text="Bill of lading or supplier reference; required for a new shipment."
+    )
+    supplier = IdRelatedField(queryset=Supplier.objects.all(), required=False, help_text="Required for a new shipment.")
+    licence = IdRelatedField(
+        queryset=Licence.objects.all(), required=False, allow_null=True, help_text="Omitted: keep; null: unassign."
+    )
+    lines = ShipmentLineSerializer(
+        many=True, required=False, allow_empty=False,
+        help_text="Replace the shipment's lines; required for a new shipment.",
+    )
+
+
+class PurchaseOrderBulkRowSerializer(PurchaseOrderFields):
+    external_ref = serializers.CharField(max_length=100, help_text=BULK_KEY_HELP)
+    number = serializers.CharField(max_length=100, required=False, help_text="Required for a new order.")
+    supplier = IdRelatedField(queryset=Supplier.objects.all(), required=False, help_text="Required for a new order.")
+    order_date = serializers.DateField(required=False, help_text="Required for a new order.")
+    lines = PurchaseOrderLineSerializer(
+        many=True, required=False, allow_empty=False, help_text="Replace the order's lines; required for a new order."
+    )
 
 
 # --- Licences ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@ parse input and call shipments.services, shipments.bulk_upsert and licensing.ser
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
@@ -53,12 +54,15 @@ BULK_RESULT = inline_serializer(
 )
 
 
-def bulk_schema(name: str, row) -> dict:
+def bulk_schema(name: str, row, new_needs: str) -> dict:
+    """The schema of a bulk upsert: its rows are ``row`` (shipments/api/serializers.py, "Bulk rows")."""
     return extend_schema(
         summary=f"Upsert up to 10,000 {name}s by external_ref, all or nothing",
-        description="A JSON array of rows, each like the create body plus a required `external_ref`; a row's "
-        "omitted fields keep their current value. Any bad row fails the whole call and nothing is written: "
-        "400 lists every error with `attr` like `[3].lines[0].quantity`; 409 when the only errors are over-draws.",
+        description=f"A JSON array of 1 to {settings.API_BULK_MAX_ROWS:,} rows, each with its `external_ref` "
+        f"(the upsert key). A new {name} needs {new_needs}; a known one's omitted fields keep their current "
+        "value, and `lines`, when given, replace its lines. Any bad row fails the whole call and nothing is "
+        "written: 400 lists every error with `attr` like `[3].lines[0].quantity`; 409 when the only errors "
+        "are over-draws.",
         request=row(many=True),
         parameters=[IDEMPOTENCY_KEY],
         responses={200: BULK_RESULT, **errors(*WRITE)},
@@ -91,7 +95,9 @@ class SupplierViewSet(ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, Destro
 
 @extend_schema_view(
     **crud_schema("purchase order", s.PurchaseOrderSerializer, s.PurchaseOrderInputSerializer, by_ref=True),
-    bulk=bulk_schema("purchase order", s.PurchaseOrderInputSerializer),
+    bulk=bulk_schema(
+        "purchase order", s.PurchaseOrderBulkRowSerializer, "`number`, `supplier`, `order_date` and `lines`"
+    ),
 )
 class PurchaseOrderViewSet(
     ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ByRefMixin, BulkResultMixin, ApiViewSet
@@ -121,8 +127,10 @@ class PurchaseOrderViewSet(
 
 
 @extend_schema_view(
-    **crud_schema("shipment", s.ShipmentSerializer, s.ShipmentInputSerializer, by_ref=True),
-    bulk=bulk_schema("shipment", s.ShipmentInputSerializer),
+    **crud_schema(
+        "shipment", s.ShipmentSerializer, s.ShipmentInputSerializer, by_ref=True, create=s.ShipmentCreateSerializer
+    ),
+    bulk=bulk_schema("shipment", s.ShipmentBulkRowSerializer, "`reference`, `supplier` and `lines`"),
 )
 class ShipmentViewSet(
     ListMixin, RetrieveMixin, CreateMixin, UpdateMixin, DestroyMixin, ByRefMixin, BulkResultMixin, ApiViewSet
@@ -131,6 +139,7 @@ class ShipmentViewSet(
 
     serializer_class = s.ShipmentSerializer
     input_serializer_class = s.ShipmentInputSerializer
+    create_serializer_class = s.ShipmentCreateSerializer
     filterset_class = ShipmentFilter
     ordering_fields = ["id", "reference", "planned_ship_date", "eta", "created_at", "updated_at"]
 
