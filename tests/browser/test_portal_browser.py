@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 from licensing import services as licensing
 from licensing.checklist import checklist_ensure, checklist_item_attach
 from licensing.models import Licence
+from licensing.predictions import predictions_refresh
 from portal import services as portal
 from suppliers.services import supplier_contact_save
 from tests.factories import ApplicationLineFactory, ControlledItemFactory, PurchaseOrderFactory
@@ -64,6 +65,17 @@ def _report(page, step: str, **fields) -> None:
             page.fill(selector, value)
 
 
+def _prediction(page, app) -> str:
+    """The predicted decision as procurement reads it on the application page, after the
+    refresh the hourly beat entry runs (shipments.tasks.analytics_refresh)."""
+    predictions_refresh()
+    login(page, "pat")
+    page.goto(f"/applications/{app.pk}/")
+    text = page.locator("#predicted-decision").inner_text()
+    page.context.clear_cookies()
+    return text
+
+
 def _confirm(page, app, where: str) -> None:
     login(page, "pat")
     page.goto("/" if where == "dashboard" else f"/applications/{app.pk}/")
@@ -80,6 +92,7 @@ def test_a_supplier_reports_acceptance_supplement_and_approval(page, portal_worl
     contact = supplier_contact_save(supplier=app.supplier, name="Li Wei", email="li@example.cn", language=language)
     url = f"/s/{portal.link_issue(contact=contact).token}/"
 
+    predicted_when_submitted = _prediction(page, app)
     page.goto(url)
     expect(page.locator("h1")).to_contain_text("Li Wei")
     page.get_by_role("link", name=app.reference).click()
@@ -96,6 +109,8 @@ def test_a_supplier_reports_acceptance_supplement_and_approval(page, portal_worl
     app.refresh_from_db()
     assert app.status == "accepted" and app.decision_due is not None and app.mofcom_number == "MOFCOM-25-0042"
     due_before = app.decision_due
+    # The prediction follows the supplier's report: it now counts from MOFCOM's acceptance.
+    assert _prediction(page, app) != predicted_when_submitted
 
     page.goto(f"{url}a/{app.pk}/")
     _report(page, "supplement_requested", on="2025-11-27", **{"check:END_USER_CERTIFICATE": "",

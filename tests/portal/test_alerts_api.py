@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import socket
 
 import pytest
 import time_machine
@@ -14,6 +15,7 @@ from notifications.models import Alert, Delivery, WebhookDelivery, WebhookEndpoi
 from notifications.services import run_scan
 from portal.models import PortalReminder
 from portal.services import reminders_send
+from suppliers.services import supplier_contact_save
 
 from .conftest import TODAY
 
@@ -57,3 +59,36 @@ def test_a_quiet_application_brings_a_weekly_reminder(portal_scene):
     assert PortalReminder.objects.filter(contact=ours.contact).count() == 2
     zh = next(m for m in mail.outbox if m.to == [ours.contact.email])
     assert zh.body.index("以下申请") < zh.body.index("These applications") and ours.app.reference in zh.body
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_reminder_carries_a_new_working_link_in_both_languages(portal_scene, client, language):
+    ours, _ = portal_scene
+    supplier_contact_save(contact=ours.contact, language=language)
+    mail.outbox.clear()
+    with time_machine.travel(dt.datetime(2026, 3, 16, 9, tzinfo=dt.UTC), tick=False):
+        reminders_send(today=dt.date(2026, 3, 16))
+        body = next(m for m in mail.outbox if m.to == [ours.contact.email]).body
+        path = "/s/" + body.split("/s/", 1)[1].split()[0]
+        assert body.count(path) == 2  # once in each language
+        assert client.get(path).status_code == 200  # the new link opens the portal
+        assert client.get(ours.home).status_code == 404  # the invitation's link no longer does
+    zh, en = body.index("这是您的新个人链接，有效期至 2026年6月14日。"), body.index(
+        "This is your new personal link, valid until June 14, 2026.")
+    assert (zh < en) if language == "zh-hans" else (en < zh)
+    assert "请在以下页面报告最新进展：" in body and "Please report any step on this page:" in body
+
+
+def test_a_reminder_the_mail_server_refuses_leaves_the_old_link_working(portal_scene, client, settings):
+    ours, _ = portal_scene
+    with socket.socket() as s:  # a port nothing listens on: the connection is refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    with time_machine.travel(dt.datetime(2026, 3, 16, 9, tzinfo=dt.UTC), tick=False):
+        with pytest.raises(OSError):
+            reminders_send(today=dt.date(2026, 3, 16))
+        assert client.get(ours.home).status_code == 200
+    assert not PortalReminder.objects.exists()
