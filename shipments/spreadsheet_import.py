@@ -38,6 +38,18 @@ class Lookups:
         self.orders = {p.number: p for p in PurchaseOrder.objects.filter(number__in=po_numbers - {""})}
 
 
+SHIPMENT_DATES = (
+    ("planned_ship_date", "ships"), ("eta", "ETA"), ("actual_ship_date", "shipped"), ("arrived_on", "arrived"),
+    ("held_on", "held"),
+)
+ORDER_DATES = (("order_date", "ordered"), ("needed_by", "needed by"))
+
+
+def _dates(fields: dict, names: tuple[tuple[str, str], ...]) -> list[tuple[str, dt.date]]:
+    """The record's dates that the file gives, labelled, in the order of the columns."""
+    return [(label, fields[name]) for name, label in names if fields.get(name) is not None]
+
+
 class Parser:
     """Turns text cells into values, recording a RowError (row, column, message) per bad cell."""
 
@@ -182,7 +194,8 @@ def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowE
                 "supplier": fields["supplier"],
                 "licence": licence,
                 "status": fields["status"],
-                "date": fields["planned_ship_date"],
+                # The dates as read, shown in the preview so that the user sees what will be written.
+                "dates": _dates(fields, SHIPMENT_DATES),
                 "lines": lines,
             }
         )
@@ -245,7 +258,7 @@ def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], lis
                 "action": "update" if po else "create",
                 "supplier": fields["supplier"],
                 "status": fields["status"],
-                "date": fields["needed_by"],
+                "dates": _dates(fields, ORDER_DATES),
                 "lines": lines,
             }
         )

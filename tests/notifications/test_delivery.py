@@ -333,3 +333,8 @@ def test_a_policy_event_email_lists_and_links_what_it_affects(viewer, settings):
     link = f"https://tracker.example.com/applications/{line.application_id}/"
     assert link in policy[0].body and f'href="{link}"' in policy[0].alternatives[0][0]
     assert "Suspension of Announcement 70 ends" in policy[0].body
+
+
+def test_the_admin_names_deliveries_in_the_plural(admin_client):
+    page = admin_client.get("/admin/").content.decode()
+    assert "Deliveries" in page and "Webhook deliveries" in page and "Deliverys" not in page

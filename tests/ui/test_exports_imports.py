@@ -145,3 +145,44 @@ def test_the_import_template_is_a_file_the_import_accepts(scene, procurement, cl
 def test_imports_need_the_procurement_role(scene, viewer, client):
     client.force_login(viewer)
     assert post_file(client, "/shipments/import/", "s.csv", SHIPMENTS.encode()).status_code == 403
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("written", ["03/12/2026", "3.12.26", "2026-12-3", "12 Mar 2026"])
+def test_a_date_that_is_not_iso_is_a_row_error_naming_its_column(scene, procurement, client, written):
+    from core.parsing import DATE_MESSAGE
+
+    client.force_login(procurement)
+    body = "\n".join(SHIPMENTS.splitlines()[:2]).replace("2025-12-10", written) + "\n"
+    response = post_file(client, "/shipments/import/", "s.csv", body.encode())
+    assert response.status_code == 422
+    [error] = response.context["result"].errors
+    assert (error.row, error.column, error.message) == (2, "planned_ship_date", DATE_MESSAGE)
+    assert DATE_MESSAGE in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_preview_shows_the_dates_it_read(scene, procurement, client):
+    client.force_login(procurement)
+    good = "\n".join(SHIPMENTS.splitlines()[:3]) + "\n"
+    page = post_file(client, "/shipments/import/", "s.csv", good.encode()).content.decode()
+    assert "ships 2025-12-10" in page and "ETA 2026-01-20" in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/shipments/import/", "/purchase-orders/import/", "/products/import/"])
+def test_every_templates_example_rows_import_and_commit(scene, procurement, client, url):
+    from django.apps import apps
+
+    client.force_login(procurement)
+    template = b"".join(client.get(f"{url}?template=csv").streaming_content)
+    response = post_file(client, url, "template.csv", template)
+    assert response.status_code == 200 and response.context["result"].ok, response.context["result"].errors
+    records = response.context["result"].records
+    model = {"/shipments/": Shipment, "/purchase-orders/": PurchaseOrder}.get(
+        url.replace("import/", ""), apps.get_model("exposure", "Product")
+    )
+    before = model.objects.count()
+    assert client.post(url, {"action": "commit"}).status_code == 302
+    created = sum(1 for r in records if r["action"] == "create")
+    assert model.objects.count() == before + created and records
