@@ -99,6 +99,7 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='alert_deliveries', to=settings.AUTH_USER_MODEL)),
             ],
             options={
+                'verbose_name_plural': 'deliveries',
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(condition=models.Q(('status', 'sent'), _negated=True), fields=['status', 'mode', 'user'], name='delivery_unsent_idx'), models.Index(fields=['user', '-created_at'], name='delivery_inbox_idx')],
                 'constraints': [models.UniqueConstraint(fields=('alert', 'user', 'channel'), name='delivery_one_per_recipient_channel')],
@@ -123,6 +124,7 @@ class Migration(migrations.Migration):
                 ('endpoint', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='notifications.webhookendpoint')),
             ],
             options={
+                'verbose_name_plural': 'webhook deliveries',
                 'ordering': ['-created_at', '-id'],
                 'indexes': [models.Index(condition=models.Q(('status', 'sent'), _negated=True), fields=['status'], name='webhook_unsent_idx')],
                 'constraints': [models.UniqueConstraint(fields=('endpoint', 'event_key'), name='webhook_delivery_once')],
