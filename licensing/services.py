@@ -44,6 +44,7 @@ from .selectors import application_clock
 from .signals import application_status_changed, calendar_changed, licence_created
 
 S = ApplicationStatus
+CORRECTION_REASON_MESSAGE = "Say why the step is corrected: the reason stays in the timeline."
 
 APPLICATION_FIELDS = frozenset(
     {
@@ -351,7 +352,7 @@ def application_correct_last_step(
                           code="invalid_choice")
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", "Say why the step is corrected: the reason stays in the timeline.",
+        raise field_error("reason", CORRECTION_REASON_MESSAGE,
                           code="required")
     steps = list(application.events.order_by("on", "id"))
     if not steps:

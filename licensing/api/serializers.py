@@ -31,6 +31,7 @@ from licensing.models import (
 )
 from licensing.models.applications import TRANSITIONS
 from licensing.selectors import application_clock, clock_from_columns
+from licensing.services import CORRECTION_REASON_MESSAGE
 
 # Related models of other apps, resolved through the model (licensing imports no other app).
 _field = LicenceApplication._meta.get_field
@@ -475,9 +476,10 @@ class CorrectionSerializer(serializers.Serializer):
     on = serializers.DateField(
         required=False, allow_null=True, help_text="With `redate`: the day the step really happened."
     )
+    # Required in the schema as by the service; a blank reason gets the service's message.
     reason = serializers.CharField(
-        required=False, allow_blank=True, default="", max_length=5000,
-        help_text="Required: why the step is corrected. Kept on the voided step in the timeline.",
+        allow_blank=True, max_length=5000, error_messages={"required": CORRECTION_REASON_MESSAGE},
+        help_text="Why the step is corrected. Kept on the voided step in the timeline.",
     )
 
 
