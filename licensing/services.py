@@ -179,6 +179,34 @@ def _parse_date(value: Any, field: str) -> dt.date:
     return day
 
 
+def _step_date(on: Any, *, previous: dt.date | None) -> dt.date:
+    """A step's date: given, not after today, and not before the step before it."""
+    if on in (None, ""):
+        raise field_error("on", "Give the date the step happened.", code="required")
+    on = _parse_date(on, "on")
+    today = clock.today()
+    if on > today:
+        raise field_error("on", f"The step is dated {on}, after today ({today}).", code="date_in_future")
+    if previous is not None and on < previous:
+        raise field_error(
+            "on", f"The step is dated {on}, before the previous step ({previous}).", code="date_before_previous_step"
+        )
+    return on
+
+
+def _apply_step(application: LicenceApplication, to: str, on: dt.date) -> None:
+    """The status and the dates one step sets on its application."""
+    application.status = to
+    if to == S.SUBMITTED:
+        application.submitted_on = on
+    elif to == S.ACCEPTED and application.accepted_on is None:
+        application.accepted_on = on  # back from a supplement keeps the first acceptance date
+    elif to in (S.APPROVED, S.REJECTED):
+        application.decided_on = on
+    if to in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
+        application.closed_on = on
+
+
 @transaction.atomic
 def application_transition(
     *,
@@ -211,17 +239,8 @@ def application_transition(
             code="transition_not_allowed",
             cls=ConflictError,
         )
-    if on in (None, ""):
-        raise field_error("on", "Give the date the step happened.", code="required")
-    on = _parse_date(on, "on")
-    today = clock.today()
-    if on > today:
-        raise field_error("on", f"The step is dated {on}, after today ({today}).", code="date_in_future")
     last = application.events.order_by("-on", "-id").values_list("on", flat=True).first()
-    if last is not None and on < last:
-        raise field_error(
-            "on", f"The step is dated {on}, before the previous step ({last}).", code="date_before_previous_step"
-        )
+    on = _step_date(on, previous=last)
     if licence is not None and to != S.APPROVED:
         raise field_error("licence", "A licence can only come with the 'approved' step.", code="unexpected")
 
@@ -239,15 +258,7 @@ def application_transition(
     if errors := field_errors(event):
         raise DomainError(errors)
     event.save()
-    application.status = to
-    if to == S.SUBMITTED:
-        application.submitted_on = on
-    elif to == S.ACCEPTED and application.accepted_on is None:
-        application.accepted_on = on  # back from a supplement keeps the first acceptance date
-    elif to in (S.APPROVED, S.REJECTED):
-        application.decided_on = on
-    if to in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
-        application.closed_on = on
+    _apply_step(application, to, on)
     reason = f"{event.from_status} -> {to}" + (f", reported by {reported_by} (supplier)" if reported_by else "")
     save_validated(application, actor=actor, reason=reason)
     application_refresh_clock(application)
@@ -292,17 +303,10 @@ def licences_drawn_by(licence_ids: Iterable[int]) -> dict[int, list[str]]:
 def _dates_from_steps(application: LicenceApplication, steps: list[ApplicationEvent]) -> None:
     """The status and the dates of each step, as the standing steps say (oldest first): what
     ``application_transition`` would have stored had the voided step never been recorded."""
-    application.status = steps[-1].to_status if steps else S.DRAFT
+    application.status = S.DRAFT
     application.submitted_on = application.accepted_on = application.decided_on = application.closed_on = None
     for step in steps:
-        if step.to_status == S.SUBMITTED:
-            application.submitted_on = step.on
-        elif step.to_status == S.ACCEPTED and application.accepted_on is None:
-            application.accepted_on = step.on
-        elif step.to_status in (S.APPROVED, S.REJECTED):
-            application.decided_on = step.on
-        if step.to_status in (S.APPROVED, S.REJECTED, S.WITHDRAWN):
-            application.closed_on = step.on
+        _apply_step(application, step.to_status, step.on)
 
 
 def correction_consequences(application: LicenceApplication, action: str) -> dict[str, Any]:
@@ -352,15 +356,14 @@ def application_correct_last_step(
                           code="invalid_choice")
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", CORRECTION_REASON_MESSAGE,
-                          code="required")
+        raise field_error("reason", CORRECTION_REASON_MESSAGE, code="required")
     steps = list(application.events.order_by("on", "id"))
     if not steps:
         raise field_error("action", f"{application.reference} has no step to correct.", code="no_step",
                           cls=ConflictError)
-    last, today = steps[-1], clock.today()
+    last = steps[-1]
     if action == "redate":
-        on = _redate_check(on, last, steps[-2] if len(steps) > 1 else None, today)
+        on = _redate_check(on, last, steps[-2] if len(steps) > 1 else None)
     plan = correction_consequences(application, action)
     if plan["blocked"]:
         raise field_error("action", plan["blocked"], code="licence_drawn", cls=ConflictError)
@@ -393,19 +396,10 @@ def application_correct_last_step(
     return application
 
 
-def _redate_check(on: Any, last: ApplicationEvent, previous: ApplicationEvent | None, today: dt.date) -> dt.date:
+def _redate_check(on: Any, last: ApplicationEvent, previous: ApplicationEvent | None) -> dt.date:
     """The new date of the last step: given, not after today, not before the step before it,
     and not the date it already has."""
-    if on in (None, ""):
-        raise field_error("on", "Give the date the step really happened.", code="required")
-    on = _parse_date(on, "on")
-    if on > today:
-        raise field_error("on", f"The step is dated {on}, after today ({today}).", code="date_in_future")
-    if previous is not None and on < previous.on:
-        raise field_error(
-            "on", f"The step is dated {on}, before the previous step ({previous.on}).",
-            code="date_before_previous_step",
-        )
+    on = _step_date(on, previous=previous.on if previous is not None else None)
     if on == last.on:
         raise field_error("on", f"The step is already dated {on}.", code="unchanged")
     return on
