@@ -29,7 +29,8 @@ from licensing import checklist, reports
 from licensing.models import ApplicationStatus, LicenceApplication, SupplierMessage
 from licensing.models.applications import OPEN_STATUSES
 from shipments import services as shipment_services
-from shipments.models import Shipment, ShipmentStatus
+from shipments.models import Shipment
+from shipments.selectors import shipments_held
 from suppliers.services import supplier_contact_save
 
 from . import services
@@ -297,8 +298,7 @@ def message(request: HttpRequest, *, link, contact, token: str, pk: int) -> Http
 
 
 def _holds(contact):
-    return (Shipment.objects.filter(supplier_id=contact.supplier_id, status=ShipmentStatus.HELD,
-                                    held_on__isnull=False)
+    return (shipments_held().filter(supplier_id=contact.supplier_id)
             .select_related("purchase_order").order_by("customs_response_due", "id"))
 
 

@@ -375,7 +375,7 @@ def customs_answer_apply(*, answer: CustomsAnswer, actor=None) -> CustomsAnswer:
     answer.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     reason = f"customs answered by {answer.answered_by}"
     if answer.contact_id is not None and answer.decided_by is not None:
-        reason += ", confirmed by " + (answer.decided_by.get_full_name() or answer.decided_by.get_username())
+        reason += ", confirmed by " + _answerer(answer.decided_by, None)
     save_validated(answer, actor=actor, reason=reason)
     return answer
 
