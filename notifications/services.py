@@ -566,7 +566,9 @@ def digest_due_users(now: dt.datetime | None = None) -> list[int]:
     return due
 
 
-def digest_claim(user_id: int, token: str, now: dt.datetime | None = None) -> list[Delivery]:
+def digest_claim(
+    user_id: int, token: str, now: dt.datetime | None = None, *, left_behind_only: bool = False
+) -> list[Delivery]:
     """Claim the rows of a user's digest, each row by itself (``claim``, ``claimed_at``), as
     immediate deliveries are claimed; empty when there is nothing for this caller to send.
 
@@ -575,11 +577,13 @@ def digest_claim(user_id: int, token: str, now: dt.datetime | None = None) -> li
       digest claimed them, so a redelivered task or the sweeper sends them whatever the day;
     - pending rows, only when this call wins today's digest: a conditional UPDATE on
       ``Preference.last_digest_on``, so two runs on the same day cannot both send them.
+    ``left_behind_only`` (the sweeper's call, at any hour) claims the first kind alone, so that
+    recovering a dead digest never sends today's before the user's digest time.
     """
     now = now or timezone.now()
     pref, _ = Preference.objects.get_or_create(user_id=user_id)
     local_date = now.astimezone(user_zone(pref)).date()
-    won = Preference.objects.filter(pk=pref.pk).filter(
+    won = not left_behind_only and Preference.objects.filter(pk=pref.pk).filter(
         Q(last_digest_on__isnull=True) | Q(last_digest_on__lt=local_date)
     ).update(last_digest_on=local_date)
     claimable = Q(status=DeliveryStatus.SENDING, claimed_at__lt=_stale())

@@ -80,7 +80,7 @@ def _sweep() -> int:
     queue_emails(emails)
     queue_webhooks(hooks)
     for user_id in digests:
-        send_digest.delay(user_id)
+        send_digest.delay(user_id, left_behind_only=True)
     return len(emails) + len(hooks) + len(digests)
 
 
@@ -162,11 +162,12 @@ def send_digests() -> int:
 
 
 @shared_task(acks_late=True)
-def send_digest(user_id: int) -> int:
+def send_digest(user_id: int, left_behind_only: bool = False) -> int:
     """Claim the user's digest rows, send them as one email, mark them sent once accepted.
-    Redelivered after a worker died, it sends the rows the dead one left (their claim stale)."""
+    Redelivered after a worker died, it sends the rows the dead one left (their claim stale);
+    queued by the sweeper (``left_behind_only``), it sends only those."""
     token = secrets.token_hex(16)
-    deliveries = services.digest_claim(user_id, token)
+    deliveries = services.digest_claim(user_id, token, left_behind_only=left_behind_only)
     if not deliveries:
         return 0
     try:

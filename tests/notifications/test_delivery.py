@@ -288,6 +288,27 @@ def test_a_digest_whose_worker_died_mid_send_is_sent_once_by_the_redelivered_tas
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SENT}
 
 
+
+def test_the_sweeper_recovering_a_dead_digest_does_not_send_todays_before_the_digest_hour(viewer, settings):
+    """Yesterday's digest died mid-send; the sweeper runs at 03:00, before the 07:00 digest:
+    it sends the rows left behind, and today's new rows wait for 07:00."""
+    services.preference_update(user=viewer, kinds={"decision_overdue": "digest"}, time_zone="UTC", digest_hour=7)
+    overdue_app()
+    with at(2025, 12, 7):
+        services.run_scan()
+    with time_at(2025, 12, 7, 7, 10):
+        assert len(services.digest_claim(viewer.pk, "dead")) == 1  # claimed, then the worker died
+    overdue_app()  # a second one, alerted on the 8th: today's digest row
+    with at(2025, 12, 8):
+        services.run_scan()
+    today = Delivery.objects.get(mode=Mode.DIGEST, status=DeliveryStatus.PENDING)
+    with time_at(2025, 12, 8, 3, 0):
+        assert [d.claim for d in services.digest_claim(viewer.pk, "sweep", left_behind_only=True)] == ["sweep"]
+        today.refresh_from_db()
+        assert today.status == DeliveryStatus.PENDING
+        assert services.Preference.objects.get(user=viewer).last_digest_on == dt.date(2025, 12, 7)
+
+
 def time_at(y, m, d, hh, mm):
     import time_machine
 
