@@ -7,6 +7,7 @@ import hashlib
 import smtplib
 import socket
 from collections.abc import Sequence
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -48,8 +49,7 @@ def _message(user, name: str, context: dict, *, unsubscribe_kind: str | None, he
 
 def _msgid_domain() -> str:
     """The right-hand side of our Message-IDs: the sender's domain (RFC 5322 3.6.4)."""
-    address = settings.DEFAULT_FROM_EMAIL.rsplit("<", 1)[-1].rstrip(">")
-    return address.rsplit("@", 1)[-1] or "localhost"
+    return parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
 
 
 def delivery_message_id(delivery_id: int) -> str:
