@@ -30,7 +30,7 @@ from shipments.selectors import (
     licences_and_shipments_changed_since,
     purchase_orders_at_risk,
     shipments_after_expiry,
-    shipments_held,
+    shipments_held_unanswered,
     shipments_late,
 )
 
@@ -223,7 +223,16 @@ def customs_response_due(ctx: ScanContext) -> list[Alert]:
     ``customs_answer_overdue`` once it has passed with the shipment still held (once per date).
     Without the second, a date that passed while the workers were down (or between two scans)
     would never be alerted, since the countdown looks at dates from today on. One query for
-    both, within the scan's budget of queries (docs/benchmarks.md)."""
+    both, within the scan's budget of queries (docs/benchmarks.md).
+
+    A hold with a recorded answer (procurement's, or a supplier's it confirmed) alerts neither:
+    nothing is left to do before the date. A supplier's answer still held for confirmation
+    does not silence them: nobody on the importer's side has read it yet, and if it is
+    rejected the supplier answers again within the same window, so the date still matters.
+    The alerts then say the answer is received and awaits the owner's confirmation, the one
+    thing left to do (docs/supplier-portal.md#customs-holds-messages-and-uploads). A supplier
+    trusted to answer without confirmation has ``portal_apply_reports``, which records its
+    answer at once and so ends the alerts."""
     leads = ctx.leads.get(K.CUSTOMS_RESPONSE_DUE) or []
     cutoffs = {lead: last_date_within_working_days(ctx.cal, ctx.today, lead) for lead in leads}
     overdue = Q(customs_response_due__lt=ctx.today) & _not_alerted(
@@ -235,18 +244,28 @@ def customs_response_due(ctx: ScanContext) -> list[Alert]:
             K.CUSTOMS_RESPONSE_DUE, T.SHIPMENT, due="customs_response_due"
         )
         wanted = soon | overdue
-    qs = shipments_held().annotate(alert_lead=_tightest_crossed("customs_response_due", cutoffs)).filter(wanted)
+    qs = (
+        shipments_held_unanswered()
+        .annotate(alert_lead=_tightest_crossed("customs_response_due", cutoffs))
+        .filter(wanted)
+    )
     out = []
-    for r in qs.values("pk", "reference", "supplier__name", "customs_response_due", "alert_lead"):
+    fields = ("pk", "reference", "supplier__name", "customs_response_due", "alert_lead", "answer_waiting_from")
+    for r in qs.values(*fields):
         due = r["customs_response_due"]
         label = f"Shipment {r['reference']} ({r['supplier__name']}) is held by customs"
+        waiting = (
+            f" Answer received from {r['answer_waiting_from']}, awaiting your confirmation."
+            if r["answer_waiting_from"]
+            else ""
+        )
         if due < ctx.today:
             late = ctx.cal.working_days_between(due, ctx.today)
             out.append(ctx.alert(
                 kind=K.CUSTOMS_ANSWER_OVERDUE, subject_type=T.SHIPMENT, subject_id=r["pk"], due_on=due,
                 threshold=f"overdue@{due}", url=url_for(T.SHIPMENT, r["pk"]),
                 message=f"{label} and the answer was due on {_hd(due)}: {late} working day{'s' if late != 1 else ''} "
-                "overdue.",
+                f"overdue.{waiting}",
             ))
             continue
         left = ctx.cal.working_days_between(ctx.today, due)
@@ -254,7 +273,7 @@ def customs_response_due(ctx: ScanContext) -> list[Alert]:
             kind=K.CUSTOMS_RESPONSE_DUE, subject_type=T.SHIPMENT, subject_id=r["pk"], lead=r["alert_lead"],
             due_on=due, threshold=f"{r['alert_lead']}wd@{due}", severity=_severity(r["alert_lead"], 2),
             url=url_for(T.SHIPMENT, r["pk"]),
-            message=f"{label}: the response is due on {_hd(due)}, {_days(left, 'working day')}.",
+            message=f"{label}: the response is due on {_hd(due)}, {_days(left, 'working day')}.{waiting}",
         ))
     return out
 

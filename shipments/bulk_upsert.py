@@ -289,6 +289,7 @@ SHIPMENT_FIELDS: dict[str, Callable] = {
     "eta": date,
     "arrived_on": date,
     "held_on": date,
+    "customs_question": text(),
     "notes": text(),
 }
 SHIPMENT_LINE_FIELDS: dict[str, Callable] = {

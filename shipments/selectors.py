@@ -33,7 +33,16 @@ from licensing import clock
 from licensing.models import Licence, LicenceApplication, LicenceLine, LicenceStatus
 from suppliers.models import PurchaseOrder
 
-from .models import PENDING_STATUSES, RESERVING_STATUSES, USING_STATUSES, Shipment, ShipmentLine, ShipmentStatus
+from .models import (
+    PENDING_STATUSES,
+    RESERVING_STATUSES,
+    USING_STATUSES,
+    CustomsAnswer,
+    CustomsAnswerStatus,
+    Shipment,
+    ShipmentLine,
+    ShipmentStatus,
+)
 
 QTY = DecimalField(max_digits=24, decimal_places=6)
 ZERO = Value(Decimal("0"), output_field=QTY)
@@ -175,6 +184,25 @@ def shipments_late(today: dt.date) -> QuerySet[Shipment]:
 
 def shipments_held() -> QuerySet[Shipment]:
     return Shipment.objects.filter(shipment_held_q())
+
+
+def _answers_to_current_hold(status: str) -> QuerySet[CustomsAnswer]:
+    """The outer shipment's answers of ``status`` to its current hold (a shipment held again
+    later has a new ``held_on``, so an answer to an earlier hold does not count)."""
+    return CustomsAnswer.objects.filter(shipment_id=OuterRef("pk"), held_on=OuterRef("held_on"), status=status)
+
+
+def shipments_held_unanswered() -> QuerySet[Shipment]:
+    """Held shipments whose current hold has no recorded answer (none applied: procurement's
+    own, or a supplier's it confirmed), each with ``answer_waiting_from``: who sent the latest
+    answer still held for confirmation, else None. Subqueries of the one query, served by the
+    answers' shipment index (docs/supplier-portal.md#customs-holds-messages-and-uploads)."""
+    waiting = _answers_to_current_hold(CustomsAnswerStatus.HELD).order_by("-created_at", "-id")
+    return (
+        shipments_held()
+        .filter(~Exists(_answers_to_current_hold(CustomsAnswerStatus.APPLIED)))
+        .annotate(answer_waiting_from=Subquery(waiting.values("answered_by")[:1]))
+    )
 
 
 def shipment_owner(shipment: Shipment):

@@ -323,6 +323,13 @@ def shipment_document_attach(*, shipment: Shipment, **fields: Any) -> Document:
 # --- Customs answers ----------------------------------------------------------------------------
 
 
+def _shipment_touch(shipment_id: int) -> None:
+    """A shipment's representation carries its latest customs answer (shipments/api): an
+    answer written, confirmed or rejected touches ``updated_at`` so that an ERP syncing by
+    ``updated_since`` sees it, as every status write does (docs/architecture.md#api)."""
+    Shipment.objects.filter(pk=shipment_id).update(updated_at=timezone.now())
+
+
 def _answerer(actor, contact) -> str:
     if contact is not None:
         return f"{contact.name} (supplier)"
@@ -361,7 +368,8 @@ def customs_answer_record(
     applies = contact is None or contact.supplier.portal_apply_reports
     save_validated(answer, actor=actor, reason=f"customs answered by {answer.answered_by}")
     if applies:
-        answer = customs_answer_apply(answer=answer, actor=actor)
+        return customs_answer_apply(answer=answer, actor=actor)
+    _shipment_touch(shipment.pk)
     return answer
 
 
@@ -377,6 +385,7 @@ def customs_answer_apply(*, answer: CustomsAnswer, actor=None) -> CustomsAnswer:
     if answer.contact_id is not None and answer.decided_by is not None:
         reason += ", confirmed by " + _answerer(answer.decided_by, None)
     save_validated(answer, actor=actor, reason=reason)
+    _shipment_touch(answer.shipment_id)
     return answer
 
 
@@ -392,4 +401,5 @@ def customs_answer_reject(*, answer: CustomsAnswer, actor=None, reason: str) -> 
     answer.decided_at = timezone.now()
     answer.decided_by = actor if getattr(actor, "is_authenticated", False) else None
     save_validated(answer, actor=actor, reason="customs answer rejected")
+    _shipment_touch(answer.shipment_id)
     return answer

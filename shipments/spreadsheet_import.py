@@ -146,6 +146,8 @@ SHIPMENT_COLUMNS = [
     ("actual_ship_date", False, "YYYY-MM-DD."),
     ("arrived_on", False, "YYYY-MM-DD."),
     ("held_on", False, "YYYY-MM-DD; required when the status is held."),
+    ("customs_question", False, "What customs asked when it held the goods (the supplier sees it on the portal); "
+     "without this column a shipment keeps the question it has."),
 ]
 
 
@@ -178,6 +180,10 @@ def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowE
             "held_on": p.date(first, "held_on"),
             "external_ref": first.get("external_ref"),
         }
+        # Only a file with the column sets the question (a blank cell clears it): an older file
+        # or another system's export without it must not wipe what procurement entered.
+        if "customs_question" in first.values:
+            fields["customs_question"] = first.get("customs_question")
         licence = p.lookup(first, "licence", look.licences, "licence", lower=False) if first.get("licence") else None
         lines = _lines(p, group, look)
         if fields["external_ref"]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.validators import ProhibitNullCharactersValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import ExternalRefInputMixin, IdRelatedField
@@ -14,7 +16,7 @@ from licensing.api.fields import ItemCodeField
 from licensing.api.serializers import LicenceLineInputSerializer
 from licensing.models import Licence, LicenceApplication, LicenceKind, LicenceLine, LicenceStatus, TransportMode, Unit
 from shipments.drawdown import shipment_warnings
-from shipments.models import Shipment, ShipmentLine, ShipmentStatus
+from shipments.models import CustomsAnswer, Shipment, ShipmentLine, ShipmentStatus
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
 
 QTY = {"max_digits": 18, "decimal_places": 3}
@@ -135,8 +137,56 @@ class ShipmentLineSerializer(serializers.ModelSerializer):
         fields = ["item", "quantity", "unit"]
 
 
+class ModelTextField(serializers.CharField):
+    """Text whose rules are its model field's validators (``core.validators``: length, control
+    characters), so the API refuses it with the same message as every other door (the
+    services run the same validators again); the schema's ``maxLength`` is read from them."""
+
+    def __init__(self, model_field, **kwargs):
+        super().__init__(validators=list(model_field.validators), **kwargs)
+        # DRF's own NUL check would add a second message for what validate_multiline refuses.
+        self.validators = [v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+
+
+class CustomsAnswerSerializer(serializers.ModelSerializer):
+    """The answer to a customs hold (docs/supplier-portal.md#customs-holds-messages-and-uploads)."""
+
+    source = serializers.SerializerMethodField(
+        help_text="`supplier`: sent by a supplier contact through the portal; `user`: recorded by procurement."
+    )
+    status = serializers.ChoiceField(
+        choices=CustomsAnswer._meta.get_field("status").choices,
+        read_only=True,
+        help_text="`held`: a supplier's answer awaiting procurement's confirmation; `applied`: the recorded "
+        "answer; `rejected`: refused, with `reject_reason`.",
+    )
+    held_on = serializers.DateField(read_only=True, help_text="The hold this answers (the shipment's `held_on`).")
+
+    class Meta:
+        model = CustomsAnswer
+        fields = [
+            "id",
+            "held_on",
+            "text",
+            "source",
+            "answered_by",
+            "status",
+            "document",
+            "created_at",
+            "decided_at",
+            "reject_reason",
+        ]
+        read_only_fields = fields
+
+    def get_source(self, obj: CustomsAnswer) -> str:
+        return "supplier" if obj.contact_id is not None else "user"
+
+
 class ShipmentSerializer(serializers.ModelSerializer):
     lines = ShipmentLineSerializer(many=True, read_only=True)
+    customs_answer = serializers.SerializerMethodField(
+        help_text="The latest answer to the current hold (the one on `held_on`), or null when it has none."
+    )
     ships_after_expiry = serializers.BooleanField(read_only=True, help_text="Planned to ship after its licence ends.")
     warnings = serializers.SerializerMethodField(help_text="What the shipment is accepted with a warning for.")
     transport_mode = serializers.ChoiceField(choices=TransportMode.choices, allow_blank=True, read_only=True)
@@ -157,7 +207,9 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "eta",
             "arrived_on",
             "held_on",
+            "customs_question",
             "customs_response_due",
+            "customs_answer",
             "ships_after_expiry",
             "warnings",
             "overdraw_override",
@@ -171,6 +223,14 @@ class ShipmentSerializer(serializers.ModelSerializer):
 
     def get_warnings(self, obj: Shipment) -> list[str]:
         return shipment_warnings(obj)
+
+    @extend_schema_field(CustomsAnswerSerializer(allow_null=True))
+    def get_customs_answer(self, obj: Shipment) -> dict | None:
+        # The answers come prefetched, newest first (ShipmentViewSet.get_queryset): one query per page.
+        for answer in obj.customs_answers.all():
+            if obj.held_on is not None and answer.held_on == obj.held_on:
+                return CustomsAnswerSerializer(answer, context=self.context).data
+        return None
 
 
 class ShipmentFields(serializers.Serializer):
@@ -193,6 +253,12 @@ class ShipmentFields(serializers.Serializer):
     eta = serializers.DateField(required=False, allow_null=True)
     arrived_on = serializers.DateField(required=False, allow_null=True)
     held_on = serializers.DateField(required=False, allow_null=True)
+    customs_question = ModelTextField(
+        Shipment._meta.get_field("customs_question"),
+        required=False,
+        allow_blank=True,
+        help_text="What customs asked when it held the goods (the supplier sees it on the portal).",
+    )
     notes = serializers.CharField(required=False, allow_blank=True, max_length=10000)
     lines = ShipmentLineSerializer(many=True, required=False)
 

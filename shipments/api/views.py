@@ -27,7 +27,7 @@ from core.errors import field_error
 from licensing import services as licensing_services
 from shipments import bulk_upsert as bulk
 from shipments import services
-from shipments.models import Shipment, ShipmentLine
+from shipments.models import CustomsAnswer, Shipment, ShipmentLine
 from shipments.selectors import licences_with_lines
 from suppliers import services as supplier_services
 from suppliers.models import PurchaseOrder, PurchaseOrderLine, Supplier
@@ -145,7 +145,9 @@ class ShipmentViewSet(
 
     def get_queryset(self):
         return Shipment.objects.select_related("licence").prefetch_related(
-            Prefetch("lines", queryset=ShipmentLine.objects.select_related("item").order_by("id"))
+            Prefetch("lines", queryset=ShipmentLine.objects.select_related("item").order_by("id")),
+            # Newest first: the representation shows the latest answer to the current hold.
+            Prefetch("customs_answers", queryset=CustomsAnswer.objects.order_by("-created_at", "-id")),
         )
 
     def _save(self, instance, data):

@@ -52,6 +52,7 @@ SHIPMENT_COLUMNS = [
     Column("ETA", lambda s: s.eta, 12),
     Column("Arrived on", lambda s: s.arrived_on, 12),
     Column("Customs response due", lambda s: s.customs_response_due, 12),
+    Column("Customs question", lambda s: s.customs_question, 40),
     Column("Ships after expiry", lambda s: s.ships_after_expiry, 10),
     Column("Lines", _lines_text, 40),
 ]
