@@ -9,6 +9,7 @@ import datetime as dt
 import pytest
 
 from licensing.models import ApplicationEvent
+from shipments.models import CustomsAnswer, Shipment
 from tests.factories import (
     ApplicationFactory,
     ApplicationLineFactory,
@@ -36,6 +37,9 @@ def many(supplier, dy, tb):
         LicenceLineFactory(licence=licence, item=tb)
         shipment = ShipmentLineFactory(shipment__supplier=supplier, shipment__licence=licence, item=dy).shipment
         ShipmentLineFactory(shipment=shipment, item=tb)
+        # An answer to its hold, so that each shipment represents one (from the prefetch).
+        Shipment.objects.filter(pk=shipment.pk).update(status="held", held_on=dt.date(2025, 11, 28))
+        CustomsAnswer.objects.create(shipment=shipment, held_on=dt.date(2025, 11, 28), text="Sent.", answered_by="A")
         app = ApplicationFactory(
             supplier=supplier, purchase_order=po, status="accepted", accepted_on=dt.date(2025, 9, 26)
         )
@@ -60,7 +64,7 @@ LISTS = {
     "policy-events": 5,
     "suppliers": 4,
     "purchase-orders": 5,
-    "shipments": 5,
+    "shipments": 6,  # lines and customs answers: two prefetches
     "licences": 5,
 }
 
@@ -72,6 +76,8 @@ def test_lists_and_details_cost_the_same_queries_at_any_page_size(erp, many, dja
             with django_assert_max_num_queries(limit, info=f"{resource} page_size={size}"):
                 r = erp.get(f"/api/v1/{resource}/", {"page_size": size})
             assert r.status_code == 200 and len(r.json()["results"]) == size, resource
+            if resource == "shipments":
+                assert all(row["customs_answer"]["text"] == "Sent." for row in r.json()["results"])
         first = r.json()["results"][-1]
         key = first["code"] if resource == "items" else first["id"]
         with django_assert_max_num_queries(limit - 1, info=f"{resource} detail"):  # no count(*)

@@ -186,3 +186,58 @@ def test_every_templates_example_rows_import_and_commit(scene, procurement, clie
     assert client.post(url, {"action": "commit"}).status_code == 302
     created = sum(1 for r in records if r["action"] == "create")
     assert model.objects.count() == before + created and records
+
+
+@pytest.mark.django_db
+def test_a_shipment_file_sets_the_customs_question_and_a_file_without_the_column_keeps_it(scene, procurement, client):
+    client.force_login(procurement)
+    header = "reference,supplier,item,quantity,status,held_on,customs_question\n"
+    row = 'BL-IMP-Q,Baotou Rare Earth Magnet Co.,DY2O3,10,held,2025-11-28,"Certificate of origin?\nAnd the invoice."\n'
+    response = post_file(client, "/shipments/import/", "s.csv", (header + row).encode())
+    assert response.status_code == 200, response.context["result"].errors
+    client.post("/shipments/import/", {"action": "commit"})
+    assert Shipment.objects.get(reference="BL-IMP-Q").customs_question == "Certificate of origin?\nAnd the invoice."
+    # The same shipment from a file without the column: the question stays.
+    post_file(
+        client,
+        "/shipments/import/",
+        "s.csv",
+        b"reference,supplier,item,quantity,status,held_on\n"
+        b"BL-IMP-Q,Baotou Rare Earth Magnet Co.,DY2O3,12,held,2025-11-28\n",
+    )
+    client.post("/shipments/import/", {"action": "commit"})
+    shipment = Shipment.objects.get(reference="BL-IMP-Q")
+    assert (
+        shipment.lines.get().quantity == 12 and shipment.customs_question == "Certificate of origin?\nAnd the invoice."
+    )
+    # A blank cell in the column clears it.
+    post_file(client, "/shipments/import/", "s.csv", (header + row.split('"')[0] + "\n").encode())
+    client.post("/shipments/import/", {"action": "commit"})
+    assert Shipment.objects.get(reference="BL-IMP-Q").customs_question == ""
+
+
+@pytest.mark.django_db
+def test_a_bad_customs_question_is_a_row_error_naming_its_column(scene, procurement, client):
+    client.force_login(procurement)
+    body = "reference,supplier,item,quantity,customs_question\nBL-IMP-Q,Baotou Rare Earth Magnet Co.,DY2O3,10,a\x9bb\n"
+    response = post_file(client, "/shipments/import/", "s.csv", body.encode())
+    assert response.status_code == 422
+    [error] = response.context["result"].errors
+    assert (error.row, error.column, error.message) == (
+        2,
+        "customs_question",
+        "Control characters are not allowed in text (tab and line breaks are) (found U+009B).",
+    )
+    assert not Shipment.objects.filter(reference="BL-IMP-Q").exists()
+
+
+@pytest.mark.django_db
+def test_the_import_template_and_the_export_carry_the_customs_question(scene, procurement, client):
+    client.force_login(procurement)
+    template = b"".join(client.get("/shipments/import/?template=csv").streaming_content).decode("utf-8-sig")
+    assert "customs_question" in template.splitlines()[0].split(",")
+    shipment = Shipment.objects.first()
+    Shipment.objects.filter(pk=shipment.pk).update(customs_question="Origin of the oxide?")
+    rows = xlsx_rows(client.get("/shipments/?export=xlsx"))
+    column = rows[0].index("Customs question")
+    assert "Origin of the oxide?" in [r[column] for r in rows[1:]]
