@@ -472,6 +472,44 @@ def delivery_claim(delivery_id: int, token: str) -> bool:
     )
 
 
+def deliveries_claim(delivery_ids: list[int], token: str) -> list[Delivery]:
+    """Claim a batch, each row by itself (pending -> sending under ``token``), in one UPDATE,
+    then load the rows this caller won with their alert and user in one query: two queries
+    whatever the batch's size. A row sent already or held by a live sender is not returned."""
+    now = timezone.now()
+    Delivery.objects.filter(claimable_q(), pk__in=delivery_ids, mode=Mode.IMMEDIATE).update(
+        status=DeliveryStatus.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1
+    )
+    return list(
+        Delivery.objects.filter(pk__in=delivery_ids, claim=token, status=DeliveryStatus.SENDING)
+        .select_related("alert", "user").order_by("id")
+    )
+
+
+def deliveries_held_elsewhere(delivery_ids: list[int], token: str) -> list[int]:
+    """Of these rows, those another sender (perhaps a dead one) holds: to look at again once
+    its claim may have gone stale."""
+    return list(
+        Delivery.objects.filter(pk__in=delivery_ids, status=DeliveryStatus.SENDING)
+        .exclude(claim=token).values_list("id", flat=True)
+    )
+
+
+def deliveries_renew_claim(token: str) -> int:
+    """A live sender still holds its rows: their claim is dated now again, so a batch slower
+    than ALERT_CLAIM_TIMEOUT is not taken over while it sends."""
+    return Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(claimed_at=timezone.now())
+
+
+def deliveries_sent(delivery_ids: list[int], token: str) -> int:
+    """The rows the SMTP server accepted, marked sent in one UPDATE (those this caller holds)."""
+    if not delivery_ids:
+        return 0
+    return Delivery.objects.filter(pk__in=delivery_ids, claim=token, status=DeliveryStatus.SENDING).update(
+        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
+    )
+
+
 def backoff_seconds(attempts: int) -> int:
     """Exponential backoff from ALERT_RETRY_BASE, capped at ALERT_RETRY_MAX."""
     return min(settings.ALERT_RETRY_BASE * 2 ** max(attempts - 1, 0), settings.ALERT_RETRY_MAX)

@@ -30,13 +30,30 @@ def render(name: str, context: dict) -> tuple[str, str, str]:
     return subject, render_to_string(f"{base}-body.txt", context), render_to_string(f"{base}-body.html", context)
 
 
-def _message(user, name: str, context: dict, *, unsubscribe_kind: str | None, headers: dict) -> EmailMultiAlternatives:
+class BatchContext:
+    """What every message of a batch shares, worked out once: the settings link and each
+    (user, kind)'s signed unsubscribe link."""
+
+    def __init__(self) -> None:
+        self.settings_url = settings.SITE_URL + reverse("my-notifications")
+        self._unsubscribe: dict[tuple[int, str], str] = {}
+
+    def unsubscribe_url(self, user_id: int, kind: str) -> str:
+        key = (user_id, kind)
+        if key not in self._unsubscribe:
+            self._unsubscribe[key] = unsubscribe_url(user_id, kind)
+        return self._unsubscribe[key]
+
+
+def _message(
+    user, name: str, context: dict, *, unsubscribe_kind: str | None, headers: dict, batch: BatchContext | None = None
+) -> EmailMultiAlternatives:
     if not user.email:
         raise TransportError(f"User {user.get_username()} has no email address.", permanent=True)
-    context = {**context, "user": user, "site_url": settings.SITE_URL,
-               "settings_url": settings.SITE_URL + reverse("my-notifications")}
+    batch = batch or BatchContext()
+    context = {**context, "user": user, "site_url": settings.SITE_URL, "settings_url": batch.settings_url}
     if unsubscribe_kind:
-        context["unsubscribe_url"] = unsubscribe_url(user.pk, unsubscribe_kind)
+        context["unsubscribe_url"] = batch.unsubscribe_url(user.pk, unsubscribe_kind)
         context["kind_label"] = Kind(unsubscribe_kind).label
         # RFC 2369 + RFC 8058: mail clients show "Unsubscribe" and POST to it in one click.
         headers = {**headers, "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
@@ -66,11 +83,12 @@ def digest_message_id(delivery_ids: Sequence[int]) -> str:
     return f"<alert-digest.{digest}@{_msgid_domain()}>"
 
 
-def alert_message(delivery: Delivery) -> EmailMultiAlternatives:
+def alert_message(delivery: Delivery, batch: BatchContext | None = None) -> EmailMultiAlternatives:
+    """One alert email; ``batch`` shares the per-user links across the messages of a batch."""
     alert = delivery.alert
     context = {"alert": alert, "link": f"{settings.SITE_URL}{alert.url}" if alert.url else ""}
     # X-Alert-Delivery lets receivers (and the end-to-end tests) recognise a repeat.
-    return _message(delivery.user, "alert", context, unsubscribe_kind=alert.kind,
+    return _message(delivery.user, "alert", context, unsubscribe_kind=alert.kind, batch=batch,
                     headers={"Message-ID": delivery_message_id(delivery.pk), "X-Alert-Delivery": str(delivery.pk),
                              "X-Alert-Kind": alert.kind})
 
@@ -104,6 +122,17 @@ def send(delivery: Delivery, connection=None) -> None:
     """Send one alert email; raises ``TransportError``. Pass a connection to reuse it."""
     message = alert_message(delivery)
     send_message(message, connection)
+
+
+def open_connection():
+    """An email backend connection opened once: the messages of a batch share its SMTP session
+    (a backend's ``send_messages`` keeps a connection it did not open itself)."""
+    connection = get_connection()
+    try:
+        connection.open()
+    except Exception as exc:
+        raise classify(exc) from exc
+    return connection
 
 
 def send_message(message: EmailMultiAlternatives, connection=None) -> None:

@@ -99,15 +99,17 @@ def worker_env(broker_url: str, email_url: str) -> dict[str, str]:
 
 
 class Worker:
-    """``celery -A config worker`` in its own process group, so SIGKILL takes its children too."""
+    """``celery -A config worker`` in its own process group, so SIGKILL takes its children too.
+    With ``beat`` it also runs the beat (``-B``), so the sweeper runs as in production."""
 
-    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int = 2) -> None:
+    def __init__(self, env: dict[str, str], log: Path, name: str, concurrency: int = 2, beat: bool = False) -> None:
         self.log = log
         self.handle = log.open("ab")
+        extra = ["-B", "--schedule", str(log.parent / f"{name}-beat-schedule")] if beat else []
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "scans,celery", "--pool", "prefork",
              "--concurrency", str(concurrency), "--loglevel", "INFO", "--without-gossip", "--without-mingle",
-             "--without-heartbeat", "-n", f"{name}@%h"],
+             "--without-heartbeat", "-n", f"{name}@%h", *extra],
             cwd=BASE_DIR, env=env, stdout=self.handle, stderr=subprocess.STDOUT, start_new_session=True,
         )
         deadline = time.monotonic() + 60
@@ -138,9 +140,14 @@ def start_worker(broker, tmp_path):
     """Start workers on demand (``start_worker(email_url)``); all stopped after the test."""
     workers: list[Worker] = []
 
-    def start(email_url: str, concurrency: int = 2) -> Worker:
-        worker = Worker(worker_env(broker, email_url), tmp_path / "worker.log", f"e2e{len(workers)}",
-                        concurrency=concurrency)
+    def start(email_url: str, concurrency: int = 2, default_recovery: bool = False) -> Worker:
+        """``default_recovery``: the production claim timeout and the beat's sweeper (every
+        ALERT_SWEEP_SECONDS), instead of the short claim timeout the other tests use."""
+        env = worker_env(broker, email_url)
+        if default_recovery:
+            env.pop("ALERT_CLAIM_TIMEOUT")
+        worker = Worker(env, tmp_path / "worker.log", f"e2e{len(workers)}", concurrency=concurrency,
+                        beat=default_recovery)
         workers.append(worker)
         return worker
 

@@ -27,12 +27,19 @@ def free_port() -> int:
 class SMTPHandler:
     """Keeps every accepted message; refuses the first ``refuse`` DATA commands with a 451."""
 
-    def __init__(self, refuse: int = 0, delay: float = 0.0) -> None:
+    def __init__(self, refuse: int = 0, delay: float = 0.0, rcpt_delay: float = 0.0) -> None:
         self.messages: list = []
         self.refused = 0
         self.refuse = refuse
         self.delay = delay
+        self.rcpt_delay = rcpt_delay
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.rcpt_delay:
+            time.sleep(self.rcpt_delay)  # slow before the message is handed over: nothing accepted yet
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
@@ -44,6 +51,10 @@ class SMTPHandler:
         with self.lock:
             self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
+
+    def message_ids(self) -> list[str]:
+        with self.lock:
+            return [m["Message-ID"] for m in self.messages]
 
     def delivery_ids(self) -> list[str]:
         with self.lock:

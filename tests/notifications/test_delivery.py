@@ -359,3 +359,65 @@ def test_a_policy_event_email_lists_and_links_what_it_affects(viewer, settings):
 def test_the_admin_names_deliveries_in_the_plural(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert "Deliveries" in page and "Webhook deliveries" in page and "Deliverys" not in page
+
+
+# --- Batches ---------------------------------------------------------------------------------------
+
+
+def _immediate_deliveries(n: int) -> list[int]:
+    import uuid
+
+    users = [UserFactory(username=f"batch{i}", role=Role.VIEWER) for i in range(3)]
+    batch = uuid.uuid4()
+    Alert.objects.bulk_create([
+        Alert(kind=Kind.SHIPMENT_LATE, subject_type="shipment", subject_id=i, threshold=f"eta@{batch}",
+              alerted_on=dt.date(2025, 12, 8), batch=batch, message=f"Shipment {i} is late.", url=f"/shipments/{i}/")
+        for i in range(n)
+    ])
+    alerts = list(Alert.objects.filter(batch=batch).order_by("id"))
+    Delivery.objects.bulk_create([Delivery(alert=a, user=users[i % 3]) for i, a in enumerate(alerts)])
+    return list(Delivery.objects.filter(alert__batch=batch).order_by("id").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("n", [1, 10, 50])
+def test_delivering_a_batch_costs_the_same_queries_whatever_its_size(n, django_assert_num_queries):
+    """Claim (one UPDATE), load with alert and user (one SELECT), mark sent (one UPDATE)."""
+    ids = _immediate_deliveries(n)
+    with django_assert_num_queries(3):
+        counts = tasks.deliver_emails(ids)
+    assert counts == {"sent": n, "failed": 0, "retry": 0, "skipped": 0}
+    assert len(mail.outbox) == n
+    assert Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT).count() == n
+
+
+def test_a_batch_partly_held_by_another_sender_sends_the_rest_and_leaves_those(django_assert_num_queries):
+    ids = _immediate_deliveries(6)
+    assert services.deliveries_claim(ids[:2], "alive")  # a live sender holds two
+    with django_assert_num_queries(4):  # + the rows held elsewhere, to look at again later
+        counts = tasks.deliver_emails(ids)
+    assert counts["sent"] == 4 and counts["skipped"] == 2
+    assert set(Delivery.objects.filter(pk__in=ids[:2]).values_list("claim", flat=True)) == {"alive"}
+    assert sorted(int(m.extra_headers["X-Alert-Delivery"]) for m in mail.outbox) == ids[2:]
+
+
+def test_one_refusal_in_a_batch_is_retried_alone_and_the_others_are_sent(flaky_mail, settings):
+    settings.ALERT_RETRY_BASE = 10_000  # longer than the broker allows: the sweeper retries it
+    ids = _immediate_deliveries(5)
+    flaky_mail.failures = 1  # the first message of the batch
+    counts = tasks.deliver_emails(ids)
+    assert counts == {"sent": 4, "failed": 0, "retry": 1, "skipped": 0}
+    first = Delivery.objects.get(pk=ids[0])
+    assert first.status == DeliveryStatus.PENDING and first.next_attempt_at and "451" in first.last_error
+    assert Delivery.objects.filter(pk__in=ids[1:], status=DeliveryStatus.SENT).count() == 4
+
+
+def test_a_batch_slower_than_a_quarter_of_the_claim_timeout_renews_its_claims(settings, flaky_mail, monkeypatch):
+    """So a live sender on a slow server is never taken over by the sweeper mid-batch."""
+    settings.ALERT_CLAIM_TIMEOUT = 0  # every message counts as slow
+    ids = _immediate_deliveries(3)
+    renewed = []
+    original = services.deliveries_renew_claim
+    monkeypatch.setattr(services, "deliveries_renew_claim", lambda token: renewed.append(token) or original(token))
+    tasks.deliver_emails(ids)
+    assert len(renewed) == 3 and len(set(renewed)) == 1
+    assert Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT).count() == 3
