@@ -401,6 +401,8 @@ CELERY_BEAT_SCHEDULE.update(
     {
         # The deadline scan and outbox: creates due alerts, queues deliveries, repairs stuck ones.
         "notifications-scan": {"task": "notifications.tasks.scan", "schedule": ALERT_SCAN_MINUTES * 60},
+        # The kinds that change at most daily (policy_review_due), outside the scan: once a day.
+        "notifications-daily": {"task": "notifications.tasks.daily", "schedule": 24 * 60 * 60},
         # The sweeper: deliveries whose task was lost or whose worker died are queued again
         # (the claims decide who sends); frequent, because recovery waits for it.
         "notifications-sweep": {"task": "notifications.tasks.sweep", "schedule": ALERT_SWEEP_SECONDS},

@@ -4,13 +4,24 @@ views, the API, alerts and analytics share."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Subquery
 
 from . import clock
-from .models import ApplicationEvent, ApplicationStatus, ControlledItem, LicenceApplication, TimeLimitExemption
+from .models import (
+    REVIEW_EVERY_DAYS,
+    ApplicationEvent,
+    ApplicationStatus,
+    ControlledItem,
+    LicenceApplication,
+    PolicyCalendarReview,
+    PolicyEvent,
+    TimeLimitExemption,
+)
 from .models.applications import CLOCK_STATUSES, OPEN_STATUSES
 
 S = ApplicationStatus
@@ -140,3 +151,81 @@ def items_by_code(codes=None) -> dict[str, ControlledItem]:
     their items by code, so readers of orders look them up here."""
     qs = ControlledItem.objects.all() if codes is None else ControlledItem.objects.filter(code__in=set(codes))
     return {item.code: item for item in qs}
+
+
+# --- The policy calendar's review -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyReview:
+    """When the policy calendar was last reviewed, and when the next review is due.
+
+    ``since`` is the day the current review period runs from: the last review, or (never
+    reviewed) the day the calendar's first event was loaded. No calendar at all: no period.
+    """
+
+    reviewed_on: dt.date | None
+    reviewed_by: str  # the reviewer's name ("" when none, or the user was deleted)
+    since: dt.date | None
+    today: dt.date
+
+    @property
+    def due_on(self) -> dt.date | None:
+        return self.since + dt.timedelta(days=REVIEW_EVERY_DAYS) if self.since else None
+
+    @property
+    def overdue(self) -> bool:
+        return self.due_on is not None and self.due_on <= self.today
+
+    @property
+    def days_since(self) -> int | None:
+        return (self.today - self.since).days if self.since else None
+
+
+# The review state as annotations: the last review's date and reviewer, and the calendar's
+# first load time. Uncorrelated subqueries, which PostgreSQL evaluates once per statement.
+_LAST_REVIEW = (
+    ("review_on", "reviewed_on"),
+    ("review_first", "reviewed_by__first_name"),
+    ("review_family", "reviewed_by__last_name"),
+    ("review_user", "reviewed_by__username"),
+)
+_REVIEW_NAMES = ("review_loaded", *(name for name, _ in _LAST_REVIEW))
+
+
+def with_policy_review(events: QuerySet[PolicyEvent]) -> QuerySet[PolicyEvent]:
+    """``events`` carrying the calendar's review state on each row, so that a page listing
+    events reads it in the same query (``policy_review(rows=...)``)."""
+    last = PolicyCalendarReview.objects.order_by("-reviewed_on", "-id")
+    return events.annotate(
+        review_loaded=Subquery(PolicyEvent.objects.order_by("created_at", "id").values("created_at")[:1]),
+        **{name: Subquery(last.values(path)[:1]) for name, path in _LAST_REVIEW},
+    )
+
+
+def policy_review(today: dt.date | None = None, *, rows: Sequence[PolicyEvent] = ()) -> PolicyReview:
+    """The policy calendar's review state: from the first of ``rows`` (events read through
+    ``with_policy_review``) without a query, else in one query (two when there are reviews
+    but no event)."""
+    today = today or clock.today()
+    if rows:
+        row = {name: getattr(rows[0], name) for name in _REVIEW_NAMES}
+    else:
+        row = with_policy_review(PolicyEvent.objects.order_by()).values(*_REVIEW_NAMES).first()
+    if row is None:  # no event at all
+        review = PolicyCalendarReview.objects.order_by("-reviewed_on", "-id").select_related("reviewed_by").first()
+        if review is None:
+            return PolicyReview(None, "", None, today)
+        by = review.reviewed_by
+        name = _reviewer(by and by.first_name, by and by.last_name, by and by.get_username())
+        return PolicyReview(review.reviewed_on, name, review.reviewed_on, today)
+    if row["review_on"] is not None:
+        name = _reviewer(row["review_first"], row["review_family"], row["review_user"])
+        return PolicyReview(row["review_on"], name, row["review_on"], today)
+    since = row["review_loaded"].astimezone(ZoneInfo(settings.CLOCK_TIME_ZONE)).date()
+    return PolicyReview(None, "", since, today)
+
+
+def _reviewer(first: str | None, family: str | None, username: str | None) -> str:
+    """A reviewer as people are named on the pages: the full name, else the username."""
+    return " ".join(p for p in (first, family) if p) or username or ""

@@ -35,6 +35,7 @@ from .models import (
     LicenceEvent,
     LicenceLine,
     LicenceStatus,
+    PolicyCalendarReview,
     PolicyEvent,
     PublishedCalendarYear,
 )
@@ -613,6 +614,17 @@ def policy_event_save(*, event: PolicyEvent | None = None, actor=None, **fields:
     event.items.set(items if items is not None else items_for_elements(event.elements))
     return event
 
+
+def policy_calendar_mark_reviewed(*, actor=None, note: str = "") -> PolicyCalendarReview:
+    """Record that compliance checked the policy calendar against its sources today (China):
+    the monthly reminder (docs/alerts.md, policy_review_due) waits another REVIEW_EVERY_DAYS."""
+    review = PolicyCalendarReview(
+        reviewed_on=clock.today(),
+        note=(note or "").strip(),
+        reviewed_by=actor if getattr(actor, "is_authenticated", False) else None,
+    )
+    save_validated(review, actor=actor, reason="reviewed")
+    return review
 
 
 # --- The working-day calendar -----------------------------------------------------------------

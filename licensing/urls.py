@@ -20,6 +20,7 @@ urlpatterns = [
     path("policy/", policy.policy_calendar, name="policy"),
     path("policy/calendar/", calendar.working_calendar, name="working-calendar"),
     path("policy/new/", policy.policy_create, name="policy-create"),
+    path("policy/review/", policy.policy_mark_reviewed, name="policy-review"),
     path("policy/<int:pk>/", policy.policy_detail, name="policy-detail"),
     path("policy/<int:pk>/edit/", policy.policy_edit, name="policy-edit"),
 ]

@@ -10,6 +10,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from core.roles import Role
+
 
 class Kind(models.TextChoices):
     DECISION_DUE_SOON = "decision_due_soon", "Decision due soon"
@@ -30,6 +32,7 @@ class Kind(models.TextChoices):
     SUPPLIER_REPORT = "supplier_report", "Step reported by a supplier"
     SUPPLIER_MESSAGE = "supplier_message", "Message or document from a supplier"
     CUSTOMS_ANSWER = "customs_answer", "Customs hold answered by a supplier"
+    POLICY_REVIEW_DUE = "policy_review_due", "Policy calendar review due"
 
 
 class SubjectType(models.TextChoices):
@@ -40,6 +43,7 @@ class SubjectType(models.TextChoices):
     PURCHASE_ORDER = "purchase_order", "Purchase order"
     POLICY_EVENT = "policy_event", "Policy event"
     DOCUMENT = "document", "Document"
+    POLICY_CALENDAR = "policy_calendar", "Policy calendar"  # the calendar as a whole: subject_id 0
 
 
 class Severity(models.TextChoices):
@@ -73,6 +77,12 @@ KIND_SEVERITY: dict[str, str] = {
     Kind.SUPPLIER_MESSAGE: Severity.INFO,
     # The customs window is 7 working days: the answer must be checked and sent on this week.
     Kind.CUSTOMS_ANSWER: Severity.WARNING,
+    Kind.POLICY_REVIEW_DUE: Severity.WARNING,
+}
+# Kinds only some people act on: delivered only to users holding this role or a higher one
+# (the others go to everyone holding a role who has not turned them off).
+KIND_ROLES: dict[str, str] = {
+    Kind.POLICY_REVIEW_DUE: Role.COMPLIANCE,
 }
 SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.CRITICAL: 2}
 

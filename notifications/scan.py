@@ -20,9 +20,9 @@ from django.urls import reverse
 
 from exposure.impact import OpenBook, impact_of
 from licensing.clock import WorkingCalendar
-from licensing.models import ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
+from licensing.models import REVIEW_EVERY_DAYS, ApplicationStatus, Document, Licence, LicenceStatus, PolicyEvent
 from licensing.models.applications import OPEN_STATUSES, LicenceApplication
-from licensing.selectors import clock_running_applications, overdue_applications
+from licensing.selectors import clock_running_applications, overdue_applications, policy_review
 from shipments.models import PENDING_STATUSES, Shipment, ShipmentStatus
 from shipments.selectors import (
     Changes,
@@ -77,7 +77,7 @@ def url_for(subject_type: str, subject_id: int) -> str:
     links keep working)."""
     if subject_type in DETAIL_URL_NAMES:
         return reverse(DETAIL_URL_NAMES[subject_type], args=[subject_id])
-    return reverse("policy") if subject_type == T.POLICY_EVENT else reverse("alerts")
+    return reverse("policy") if subject_type in (T.POLICY_EVENT, T.POLICY_CALENDAR) else reverse("alerts")
 
 
 # --- Threshold arithmetic ------------------------------------------------------------------
@@ -557,7 +557,61 @@ def select_all(ctx: ScanContext) -> list[Alert]:
     return alerts
 
 
+# --- Once a day (notifications.tasks.daily, not the every-ALERT_SCAN_MINUTES scan) ------------
+
+
+def policy_review_due(ctx: ScanContext) -> list[Alert]:
+    """The policy calendar not reviewed for REVIEW_EVERY_DAYS: one reminder when the review
+    falls due, then one every REVIEW_EVERY_DAYS while it is still not done. The threshold names
+    the period's start and the month of it, so a repeated run adds nothing (the alert's unique
+    key) and marking it reviewed starts a new period. Compliance users only (``KIND_ROLES``)."""
+    review = policy_review(ctx.today)
+    if not review.overdue:
+        return []
+    if review.reviewed_on:
+        last = f"was last reviewed on {_hd(review.reviewed_on)}" + (
+            f" by {review.reviewed_by}" if review.reviewed_by else ""
+        )
+    else:
+        last = f"has not been reviewed since it was loaded on {_hd(review.since)}"
+    upcoming = PolicyEvent.objects.filter(date__gte=ctx.today).order_by("date", "id").values("title", "date").first()
+    ahead = (
+        f"The next dated event is {upcoming['title']} on {_hd(upcoming['date'])}."
+        if upcoming
+        else "It holds no dated event after today."
+    )
+    return [
+        ctx.alert(
+            kind=K.POLICY_REVIEW_DUE,
+            subject_type=T.POLICY_CALENDAR,
+            subject_id=0,
+            due_on=review.due_on,
+            threshold=f"review@{review.since}:{review.days_since // REVIEW_EVERY_DAYS}",
+            url=reverse("policy"),
+            message=f"The policy calendar {last}, {review.days_since} days ago: check its events against their "
+            f"sources, add what is new and mark it reviewed. {ahead}",
+        )
+    ]
+
+
+# Kinds that change at most once a day: kept out of the scan, whose idle cost stays fixed
+# (docs/benchmarks.md), and run by the daily task.
+DAILY_SELECTORS = (policy_review_due,)
+
+
+def select_daily(ctx: ScanContext) -> list[Alert]:
+    return [alert for selector in DAILY_SELECTORS for alert in selector(ctx)]
+
+
 __all__ = [
-    "SELECTORS", "WATERMARK", "ScanContext", "changes_since_last_scan", "policy_affected", "select_all", "url_for",
+    "DAILY_SELECTORS",
+    "SELECTORS",
+    "WATERMARK",
+    "ScanContext",
+    "changes_since_last_scan",
+    "policy_affected",
+    "select_all",
+    "select_daily",
+    "url_for",
     "watermark_params",
 ]

@@ -22,7 +22,7 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from core.errors import field_error
-from core.roles import Role
+from core.roles import RANK, Role
 from licensing import clock
 from licensing import services as licensing_services
 from licensing.models import ApplicationEvent, ApplicationStatus, Licence, LicenceApplication
@@ -30,6 +30,7 @@ from shipments import services as shipment_services
 
 from . import scan
 from .models import (
+    KIND_ROLES,
     KIND_SEVERITY,
     Alert,
     Delivery,
@@ -247,6 +248,27 @@ def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadline
     return result
 
 
+def run_daily(*, today: dt.date | None = None) -> ScanResult:
+    """Once a day (``notifications.tasks.daily``): the kinds that change at most daily
+    (``scan.DAILY_SELECTORS``: policy_review_due), kept out of ``run_scan`` so that a scan with
+    nothing new keeps its fixed, small number of queries. Safe to repeat: the alerts' unique
+    key makes a second run the same day insert nothing. Returns what it created."""
+    today = today or clock.today()
+    ctx = scan.ScanContext(today=today, cal=clock.calendar(), batch=uuid.uuid4())
+    result = ScanResult()
+    alerts = scan.select_daily(ctx)
+    if not alerts:
+        return result
+    people = recipients()
+    with transaction.atomic():
+        Alert.objects.bulk_create(alerts, batch_size=1000, ignore_conflicts=True)
+        created = list(Alert.objects.filter(batch=ctx.batch).order_by("id"))
+        result.alerts = len(created)
+        result.deliveries = _fan_out(created, people)
+        result.webhook_deliveries = _webhook_deliveries(created, [])
+    return result
+
+
 def _watermark_save(started: dt.datetime) -> None:
     """The incremental kinds have looked at everything written before ``started``: one UPDATE
     (no transaction of its own); the very first scan inserts the row (an upsert, so two first
@@ -324,11 +346,29 @@ def _event_alerts(ctx: scan.ScanContext, event: ApplicationEvent) -> list[Alert]
     return alerts
 
 
+def _audiences(kinds: Iterable[str]) -> dict[str, set[int]]:
+    """For the kinds among ``kinds`` kept to a role (``KIND_ROLES``): the ids of the active users
+    holding that role or a higher one. No query unless such a kind is there."""
+    out = {}
+    for kind in set(kinds) & set(KIND_ROLES):
+        roles = [r.value for r in Role if RANK[r] >= RANK[Role(KIND_ROLES[kind])]]
+        out[kind] = set(
+            User.objects.filter(is_active=True)
+            .filter(Q(is_superuser=True) | Q(groups__name__in=roles))
+            .values_list("pk", flat=True)
+        )
+    return out
+
+
 def _fan_out(alerts: list[Alert], people: list[Recipient]) -> list[int]:
-    """One delivery per alert and subscribed recipient; returns the immediate ones to send."""
+    """One delivery per alert and subscribed recipient (of its role, ``KIND_ROLES``); returns
+    the immediate ones to send."""
     rows = []
+    audiences = _audiences(alert.kind for alert in alerts)
     for alert in alerts:
         for person in people:
+            if alert.kind in audiences and person.user_id not in audiences[alert.kind]:
+                continue
             mode = person.mode(alert.kind, alert.severity)
             if mode == "off":
                 continue

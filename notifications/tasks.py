@@ -69,6 +69,14 @@ def scan() -> int:
 
 
 @shared_task(acks_late=True)
+def daily() -> int:
+    """Beat, once a day: the kinds that change at most daily (policy_review_due), outside the scan."""
+    result = services.run_daily()
+    queue_result(result)
+    return result.alerts
+
+
+@shared_task(acks_late=True)
 def sweep() -> int:
     """Beat, every ALERT_SWEEP_SECONDS: queue again what was lost (docs/alerts.md, "Recovery")."""
     return _sweep()

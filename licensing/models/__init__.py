@@ -4,7 +4,7 @@ from .checklist import ApplicationDocumentKind, ChecklistItem, ChecklistStatus
 from .documents import Document
 from .items import ControlledItem, Form, TransportMode, Unit
 from .licences import Licence, LicenceEvent, LicenceKind, LicenceLine, LicenceStatus
-from .policy import LEAD_DAYS_MESSAGE, PolicyEvent
+from .policy import LEAD_DAYS_MESSAGE, REVIEW_EVERY_DAYS, PolicyCalendarReview, PolicyEvent
 from .reports import ReportStatus, SupplierMessage, SupplierReport
 from .rules import ControlWindow, Outcome, PendingDecision, Scenario, ScenarioOutcome
 
@@ -29,7 +29,9 @@ __all__ = [
     "Outcome",
     "PendingDecision",
     "LEAD_DAYS_MESSAGE",
+    "PolicyCalendarReview",
     "PolicyEvent",
+    "REVIEW_EVERY_DAYS",
     "PublishedCalendarYear",
     "Scenario",
     "ScenarioOutcome",

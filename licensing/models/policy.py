@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -63,3 +64,28 @@ class PolicyEvent(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.date} {self.title}"
+
+
+# Compliance reviews the policy calendar against its sources at least this often; past it, a
+# daily task reminds them (notifications, policy_review_due; docs/alerts.md).
+REVIEW_EVERY_DAYS = 30
+
+
+class PolicyCalendarReview(models.Model):
+    """Compliance checked the policy calendar against its sources on ``reviewed_on``: every
+    event still right, new ones added. One row per review, never edited; the latest says when
+    the calendar was last reviewed and by whom."""
+
+    reviewed_on = models.DateField(validators=v.DATE, help_text="The day in China (CLOCK_TIME_ZONE).")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True, validators=v.SINGLE_LINE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-reviewed_on", "-id"]
+        indexes = [models.Index(fields=["-reviewed_on", "-id"], name="policy_review_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"Policy calendar reviewed on {self.reviewed_on}"

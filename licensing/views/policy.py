@@ -18,7 +18,8 @@ from core.views import ListSpec, apply_errors, list_page
 
 from .. import clock, services
 from ..forms import PolicyEventForm
-from ..models import PolicyEvent
+from ..models import REVIEW_EVERY_DAYS, PolicyEvent
+from ..selectors import policy_review, with_policy_review
 from .filters import PolicyEventFilter
 
 # Extension points for the apps above licensing, which may not be imported here
@@ -78,7 +79,8 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
     """``?view=list`` (filterable, exportable) or the month grid (``?month=YYYY-MM``)."""
     today = clock.today()
     if request.GET.get("view") == "list" or request.GET.get("export"):
-        return list_page(request, POLICY_LIST, PolicyEvent.objects.all(), {"today": today, "view": "list"})
+        review = {"review": policy_review(today), "review_every_days": REVIEW_EVERY_DAYS}
+        return list_page(request, POLICY_LIST, PolicyEvent.objects.all(), {"today": today, "view": "list", **review})
     first = _month(request.GET.get("month", ""), today)
     weeks = pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
     events = list(PolicyEvent.objects.filter(date__gte=weeks[0][0], date__lte=weeks[-1][-1]).order_by("date", "id"))
@@ -87,7 +89,8 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
         by_day.setdefault(event.date, []).append(event)
     prev_month = (first - dt.timedelta(days=1)).replace(day=1)
     next_month = (first + dt.timedelta(days=32)).replace(day=1)
-    upcoming = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:8])
+    # The review state rides on the upcoming events' query (a query of its own only when none is ahead).
+    upcoming = list(with_policy_review(PolicyEvent.objects.filter(date__gte=today)).order_by("date", "id")[:8])
     _count(events + upcoming)
     return render(
         request,
@@ -102,8 +105,30 @@ def policy_calendar(request: HttpRequest) -> HttpResponse:
             "next_month": next_month,
             "this_month": f"{today:%Y-%m}",
             "dows": ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"],
+            "review": policy_review(today, rows=upcoming),
+            "review_every_days": REVIEW_EVERY_DAYS,
         },
     )
+
+
+@role_required(Role.COMPLIANCE)
+def policy_mark_reviewed(request: HttpRequest) -> HttpResponse:
+    """Compliance checked the calendar against its sources: the review reminder waits a month.
+    POST only (the confirmed button on the policy pages); a GET goes back to the calendar."""
+    if request.method != "POST":
+        return redirect("policy")
+    try:
+        review = services.policy_calendar_mark_reviewed(actor=request.user, note=request.POST.get("note", ""))
+    except ValidationError as exc:
+        messages.error(request, "Not recorded: " + " ".join(m for msgs in exc.message_dict.values() for m in msgs))
+    else:
+        due = review.reviewed_on + dt.timedelta(days=REVIEW_EVERY_DAYS)
+        messages.success(
+            request,
+            f"Policy calendar marked reviewed on {review.reviewed_on.day} {review.reviewed_on:%b %Y}; "
+            f"the next review is due on {due.day} {due:%b %Y}.",
+        )
+    return redirect("policy")
 
 
 @role_required(Role.VIEWER)

@@ -17,7 +17,7 @@ from licensing import clock
 from licensing.analytics import delay_stats_cached
 from licensing.models import LicenceApplication, PolicyEvent
 from licensing.models.applications import CLOCK_STATUSES, OPEN_STATUSES
-from licensing.selectors import due_between_q, overdue_q
+from licensing.selectors import due_between_q, overdue_q, policy_review, with_policy_review
 from licensing.views.applications import decorate_clocks
 
 from ..models import Shipment, ShipmentStatus
@@ -67,7 +67,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     decorate_risk(shipments)
     for licence in (expiring := list(expiring_qs[:TOP])):
         licence.ui_days_left = (licence.valid_until - today).days
-    policy = list(PolicyEvent.objects.filter(date__gte=today).order_by("date", "id")[:TOP])
+    policy = list(with_policy_review(PolicyEvent.objects.filter(date__gte=today)).order_by("date", "id")[:TOP])
     for event in policy:
         event.ui_days_away = (event.date - today).days
     # Approval delays: the medians of the delay analytics (docs/analytics.md), the same figures as
@@ -102,6 +102,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "shipments": shipments,
             "purchase_orders": list(po_qs[:TOP]),
             "policy": policy,
+            "policy_review": policy_review(today, rows=policy),  # read with the events above
             "open_counts": open_counts,
             "chart": chart,
             "due_days": DUE_SOON_WORKING_DAYS,
