@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from .errors import register_constraint
 from .validators import validate_single_line
 
 
@@ -27,21 +28,34 @@ class ExternalRefModel(TimestampedModel):
         abstract = True
 
 
-# Constraint name -> the field its violation is about: save_validated and lines_create show the
-# constraint's plain message beside that field instead of Django's 'Constraint "x" is violated'.
-CONSTRAINT_FIELDS: dict[str, str] = {}
-
-
 def field_check(*, condition: Q, name: str, field: str, message: str) -> models.CheckConstraint:
-    """A CheckConstraint whose violation reads in plain words and belongs to ``field``."""
-    CONSTRAINT_FIELDS[name] = field
-    return models.CheckConstraint(condition=condition, name=name, violation_error_code=name,
-                                  violation_error_message=message)
+    """A CheckConstraint whose violation reads in plain words and belongs to ``field``
+    (core.errors: the same message from full_clean and from the database)."""
+    register_constraint(name, field=field, message=message)
+    return models.CheckConstraint(
+        condition=condition, name=name, violation_error_code=name, violation_error_message=message
+    )
+
+
+def field_unique(
+    *, fields: list[str], name: str, field: str, message: str, condition: Q | None = None
+) -> models.UniqueConstraint:
+    """A UniqueConstraint whose violation reads in plain words and belongs to ``field``."""
+    register_constraint(name, field=field, message=message, unique=True)
+    return models.UniqueConstraint(
+        fields=fields, condition=condition, name=name, violation_error_code=name, violation_error_message=message
+    )
+
+
+EXTERNAL_REF_TAKEN = "Another record has this external reference (your ERP's key) already."
 
 
 def unique_external_ref(name: str) -> models.UniqueConstraint:
     """The partial unique constraint behind upserts by ERP key (blank values may repeat)."""
-    return models.UniqueConstraint(fields=["external_ref"], condition=~Q(external_ref=""), name=name)
+    return field_unique(
+        fields=["external_ref"], condition=~Q(external_ref=""), name=name, field="external_ref",
+        message=EXTERNAL_REF_TAKEN,
+    )
 
 
 class ApiKey(models.Model):

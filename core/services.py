@@ -7,26 +7,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
 
-from .errors import DomainError
-
-
-def constraint_errors_to_fields(exc: ValidationError) -> dict[str, list]:
-    """The errors of a full_clean by field, a named constraint's message moved from the
-    non-field errors to the field it is about (core.models.field_check)."""
-    from .models import CONSTRAINT_FIELDS  # models import nothing from here; kept local all the same
-
-    errors: dict[str, list] = dict(exc.error_dict) if hasattr(exc, "error_dict") else {"__all__": exc.error_list}
-    rest = []
-    for error in errors.pop("__all__", []):
-        field = CONSTRAINT_FIELDS.get(getattr(error, "code", None) or "")
-        if field:
-            errors.setdefault(field, []).append(error)
-        else:
-            rest.append(error)
-    if rest:
-        errors["__all__"] = rest
-    return errors
+from .errors import DomainError, constraint_errors_to_fields, integrity_error
 
 
 def save_validated(instance, *, actor=None, reason: str = "", update_fields: Sequence[str] | None = None) -> None:
@@ -40,7 +23,12 @@ def save_validated(instance, *, actor=None, reason: str = "", update_fields: Seq
     except ValidationError as exc:
         # Callers (API, UI, commands) tell bad input from bugs by DomainError: a 400, never a 500.
         raise DomainError(constraint_errors_to_fields(exc)) from exc
-    instance.save(update_fields=update_fields)
+    try:
+        instance.save(update_fields=update_fields)
+    except IntegrityError as exc:
+        # Checked above, yet refused by the database: another request wrote the same key in
+        # between. The enclosing atomic block rolls back; the caller shows the field's message.
+        raise integrity_error(exc) from exc
 
 
 def field_errors(instance, *, only: Iterable[str] | None = None) -> dict[str, list[str]]:
@@ -74,5 +62,8 @@ def lines_create(model, owner_field: str, owner, lines: Iterable[Mapping[str, An
     if errors:
         raise DomainError(errors)
     for line in made:
-        line.save()
+        try:
+            line.save()
+        except IntegrityError as exc:
+            raise integrity_error(exc) from exc
     return made

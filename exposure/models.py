@@ -8,7 +8,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core import validators as v
-from core.models import ExternalRefModel, TimestampedModel, unique_external_ref
+from core.models import ExternalRefModel, TimestampedModel, field_check, field_unique, unique_external_ref
 
 # The seventeen rare earths (the lanthanides, scandium and yttrium).
 RARE_EARTHS = (
@@ -37,7 +37,8 @@ class Product(ExternalRefModel):
         ordering = ["sku"]
         constraints = [
             unique_external_ref("product_unique_external_ref"),
-            models.CheckConstraint(condition=Q(unit_value__gt=0), name="product_unit_value_positive"),
+            field_check(condition=Q(unit_value__gt=0), name="product_unit_value_positive", field="unit_value",
+                        message="Give a unit value above zero."),
         ]
 
     def __str__(self) -> str:
@@ -73,7 +74,8 @@ class ProductContent(models.Model):
     class Meta:
         ordering = ["product", "element", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(mass_g__gte=0) & Q(value__gte=0), name="content_mass_value_ok"),
+            field_check(condition=Q(mass_g__gte=0) & Q(value__gte=0), name="content_mass_value_ok", field="mass_g",
+                        message="The mass and the value cannot be negative."),
         ]
 
     def __str__(self) -> str:
@@ -95,9 +97,13 @@ class FxRate(TimestampedModel):
     class Meta:
         ordering = ["currency", "quote", "-valid_from"]
         constraints = [
-            models.UniqueConstraint(fields=["currency", "quote", "valid_from"], name="fx_rate_unique_day"),
-            models.CheckConstraint(condition=Q(rate__gt=0), name="fx_rate_positive"),
-            models.CheckConstraint(condition=~Q(currency=models.F("quote")), name="fx_rate_two_currencies"),
+            field_unique(fields=["currency", "quote", "valid_from"], name="fx_rate_unique_day", field="valid_from",
+                         message="A rate for this currency pair from this day is recorded already."),
+            field_check(
+                condition=Q(rate__gt=0), name="fx_rate_positive", field="rate", message="Give a rate above zero."
+            ),
+            field_check(condition=~Q(currency=models.F("quote")), name="fx_rate_two_currencies", field="quote",
+                        message="The quote currency must differ from the currency."),
         ]
 
     def __str__(self) -> str:

@@ -5,7 +5,7 @@ from simple_history.models import HistoricalRecords
 
 from core import validators as v
 from core.choices import Unit
-from core.models import ExternalRefModel, field_check, unique_external_ref
+from core.models import ExternalRefModel, field_check, field_unique, unique_external_ref
 
 # Unified social credit code (GB 32100-2015): 18 characters from this alphabet, the last a
 # check character computed from the first 17.
@@ -131,7 +131,8 @@ class SupplierContact(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["supplier", "email"], name="supplier_contact_unique_email"),
+            field_unique(fields=["supplier", "email"], name="supplier_contact_unique_email", field="email",
+                         message="This supplier has a contact with this email address already."),
         ]
 
     def __str__(self) -> str:

@@ -22,6 +22,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import integrity_error
+
 logger = logging.getLogger(__name__)
 
 NON_FIELD = {"non_field_errors", "__all__", None, ""}
@@ -109,16 +111,11 @@ def error_response(status_code: int, errors: list[dict[str, Any]], headers: dict
 
 
 def _integrity(exc: IntegrityError) -> Response:
-    """Unique keys answer 409, other constraints 400: never a 500 for a duplicate."""
-    text = str(exc).lower()
-    sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
-    if sqlstate == "23505" or "unique" in text or "duplicate key" in text:
-        return error_response(
-            409, [{"code": "unique", "detail": "A record with this key exists already.", "attr": None}]
-        )
-    return error_response(
-        400, [{"code": "constraint", "detail": "The data breaks a rule of the database.", "attr": None}]
-    )
+    """A constraint the database refused (a race, a bulk write): the field and the message in
+    plain words that full_clean gives (core.errors.integrity_error); a duplicate key 409, other
+    rules 400, never a 500 or the constraint's name."""
+    error = integrity_error(exc)
+    return error_response(error.status_code, django_errors(error))
 
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from core.models import field_unique
+
 
 class ApplicationDocumentKind(models.Model):
     code = models.CharField(max_length=40, unique=True)
@@ -60,7 +62,10 @@ class ChecklistItem(models.Model):
 
     class Meta:
         ordering = ["kind_id"]
-        constraints = [models.UniqueConstraint(fields=["application", "kind"], name="checklist_one_item_per_kind")]
+        constraints = [field_unique(
+                fields=["application", "kind"], name="checklist_one_item_per_kind", field="kind",
+                message="This application has a checklist item of this kind already.",
+            )]
         indexes = [models.Index(fields=["status", "application"], name="checklist_status_idx")]
 
     def __str__(self) -> str:

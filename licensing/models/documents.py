@@ -6,6 +6,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from core import validators as v
+from core.models import field_check
 
 
 def document_path(instance: "Document", filename: str) -> str:
@@ -47,10 +48,11 @@ class Document(models.Model):
     class Meta:
         ordering = ["-uploaded_at", "-id"]
         constraints = [
-            models.CheckConstraint(
+            field_check(
                 # A shipment's documents have neither: their link row lives in the shipments app.
                 condition=Q(application__isnull=True) | Q(licence__isnull=True),
-                name="document_attached_to_at_most_one",
+                name="document_attached_to_at_most_one", field="licence",
+                message="A document belongs to one application or one licence, not both.",
             )
         ]
         indexes = [models.Index(fields=["valid_until"], name="document_validity_idx")]

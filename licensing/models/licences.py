@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from core import validators as v
-from core.models import ExternalRefModel, field_check, unique_external_ref
+from core.models import ExternalRefModel, field_check, field_unique, unique_external_ref
 
 from .applications import LicenceKind
 from .items import Unit
@@ -61,7 +61,8 @@ class LicenceLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["licence", "item"], name="licence_line_one_per_item"),
+            field_unique(fields=["licence", "item"], name="licence_line_one_per_item", field="item",
+                         message="This licence has a line for this item already: change its quantity instead."),
             field_check(condition=Q(approved_quantity__gt=0), name="licence_line_quantity_positive",
                         field="approved_quantity", message="Give a quantity above zero."),
         ]

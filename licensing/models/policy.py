@@ -3,7 +3,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from core import validators as v
-from core.models import TimestampedModel
+from core.models import TimestampedModel, field_unique
 
 LEAD_DAYS_MESSAGE = "Give whole numbers of days from 0 to 365, e.g. 30, 7, 1."
 
@@ -60,7 +60,10 @@ class PolicyEvent(TimestampedModel):
 
     class Meta:
         ordering = ["date", "id"]
-        constraints = [models.UniqueConstraint(fields=["date", "title"], name="policy_event_unique_date_title")]
+        constraints = [field_unique(
+                fields=["date", "title"], name="policy_event_unique_date_title", field="title",
+                message="An event with this title on this date is in the calendar already.",
+            )]
 
     def __str__(self) -> str:
         return f"{self.date} {self.title}"

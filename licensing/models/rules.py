@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from core.models import TimestampedModel
+from core.models import TimestampedModel, field_check, field_unique
 
 
 class Outcome(models.TextChoices):
@@ -44,9 +44,10 @@ class PendingDecision(TimestampedModel):
     class Meta:
         ordering = ["scheduled_end", "code"]
         constraints = [
-            models.CheckConstraint(
+            field_check(
                 condition=~Q(outcome="extended") | Q(extended_until__isnull=False),
-                name="decision_extension_has_end",
+                name="decision_extension_has_end", field="extended_until",
+                message="Give the date the extension runs until.",
             ),
         ]
 
@@ -94,11 +95,14 @@ class ControlWindow(models.Model):
     class Meta:
         ordering = ["item", "starts_on", "id"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=models.F("starts_on")), name="window_ends_after_start"
+            field_check(
+                condition=Q(ends_on__isnull=True) | Q(ends_on__gt=models.F("starts_on")),
+                name="window_ends_after_start",
+                field="ends_on", message="The window must end after it starts.",
             ),
-            models.CheckConstraint(
-                condition=Q(ends_on__isnull=True) | Q(decision__isnull=True), name="window_one_kind_of_end"
+            field_check(
+                condition=Q(ends_on__isnull=True) | Q(decision__isnull=True), name="window_one_kind_of_end",
+                field="ends_on", message="A window ends either on a date or with a pending decision, not both.",
             ),
         ]
 
@@ -128,10 +132,12 @@ class ScenarioOutcome(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["scenario", "decision"], name="scenario_outcome_unique"),
-            models.CheckConstraint(
+            field_unique(fields=["scenario", "decision"], name="scenario_outcome_unique", field="decision",
+                         message="This scenario has an outcome for this decision already."),
+            field_check(
                 condition=~Q(outcome="extended") | Q(extended_until__isnull=False),
-                name="scenario_extension_has_end",
+                name="scenario_extension_has_end", field="extended_until",
+                message="Give the date the extension runs until.",
             ),
         ]
 

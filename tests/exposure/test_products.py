@@ -53,7 +53,7 @@ def test_content_traced_to_an_order_is_traced_to_its_supplier(world):
     [
         ({"currency": "XXY"}, "currency"),
         ({"destinations": "ZZ US"}, "destinations"),
-        ({"unit_value": Dec("0")}, "__all__"),
+        ({"unit_value": Dec("0")}, "unit_value"),  # the check constraint, beside its field
         ({"contents": [{"element": "Nb", "mass_g": Dec("1"), "value": Dec("1")}]}, "lines[0].element"),
         ({"contents": [{"element": "Dy", "mass_g": Dec("1"), "value": Dec("1"), "colour": "red"}]}, "lines[0].colour"),
         ({"colour": "red"}, "colour"),

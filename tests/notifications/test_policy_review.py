@@ -56,9 +56,7 @@ def test_the_daily_task_reminds_each_compliance_user_once_a_month_while_not_revi
     # the viewer and procurement do not review the calendar and get none.
     per_user = Counter(d.user_id for d in Delivery.objects.filter(alert__kind=Kind.POLICY_REVIEW_DUE))
     assert per_user == {compliance.pk: 3, admin_user.pk: 3}
-    assert set(Delivery.objects.filter(alert__kind=Kind.POLICY_REVIEW_DUE).values_list("mode", flat=True)) == {
-        "digest"
-    }
+    assert set(Delivery.objects.filter(alert__kind=Kind.POLICY_REVIEW_DUE).values_list("mode", flat=True)) == {"digest"}
     assert not Delivery.objects.filter(user__in=[viewer, procurement]).exists()
 
 
