@@ -7,9 +7,11 @@ one correlated subquery per figure, so a list of N licence lines costs one query
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections import defaultdict
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.db.models import (
     Case,
@@ -29,9 +31,10 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 
+from core.exports import read_values
 from licensing import clock
 from licensing.models import Licence, LicenceApplication, LicenceLine, LicenceStatus
-from suppliers.models import PurchaseOrder
+from suppliers.models import PurchaseOrder, PurchaseOrderLine
 
 from .models import (
     PENDING_STATUSES,
@@ -129,8 +132,10 @@ def licence_drawing_shipments(licence_ids: list[int]) -> dict[int, list[str]]:
     in ``licensing.services.LICENCE_DRAWN_BY`` so that an approval is not undone under them."""
     drawn: dict[int, list[str]] = {}
     rows = (
-        Shipment.objects.filter(licence_id__in=licence_ids).exclude(status=ShipmentStatus.CANCELLED)
-        .order_by("licence_id", "reference", "pk").values_list("licence_id", "reference")
+        Shipment.objects.filter(licence_id__in=licence_ids)
+        .exclude(status=ShipmentStatus.CANCELLED)
+        .order_by("licence_id", "reference", "pk")
+        .values_list("licence_id", "reference")
     )
     for licence_id, reference in rows:
         drawn.setdefault(licence_id, []).append(f"shipment {reference}")
@@ -139,6 +144,115 @@ def licence_drawing_shipments(licence_ids: list[int]) -> dict[int, list[str]]:
 
 def shipments_for_display() -> QuerySet[Shipment]:
     return Shipment.objects.select_related("supplier", "purchase_order", "licence").prefetch_related("lines__item")
+
+
+# --- Exports: a list's rows as dicts, no model instance (core.exports.read_values) ---------------
+
+SHIPMENT_EXPORT_FIELDS = (
+    "id",
+    "reference",
+    "external_ref",
+    "supplier__name",
+    "purchase_order__number",
+    "licence_id",
+    "licence__number",
+    "licence__valid_until",
+    "status",
+    "transport_mode",
+    "planned_ship_date",
+    "actual_ship_date",
+    "eta",
+    "arrived_on",
+    "customs_response_due",
+    "customs_question",
+)
+LICENCE_EXPORT_FIELDS = (
+    "id",
+    "number",
+    "external_ref",
+    "supplier__name",
+    "application__reference",
+    "kind",
+    "valid_from",
+    "valid_until",
+    "status",
+)
+PURCHASE_ORDER_EXPORT_FIELDS = (
+    "id",
+    "number",
+    "external_ref",
+    "supplier__name",
+    "order_date",
+    "needed_by",
+    "status",
+    "at_risk",
+    "expected_arrival",
+)
+
+
+def _lines_of(lines: QuerySet, owner: str, ids: list[int], *fields: str) -> dict[int, list[dict]]:
+    """The lines of the owners ``ids`` as dicts of ``fields``, by owner, in line order: one query."""
+    by_owner: dict[int, list[dict]] = defaultdict(list)
+    for line in lines.filter(**{f"{owner}__in": ids}).order_by(owner, "id").values(owner, *fields):
+        by_owner[line[owner]].append(line)
+    return by_owner
+
+
+def _ships_after_expiry(row: dict) -> bool:
+    """``Shipment.ships_after_expiry`` (the model's one rule) of an export row."""
+    shipment = SimpleNamespace(
+        licence_id=row["licence_id"],
+        planned_ship_date=row["planned_ship_date"],
+        licence=SimpleNamespace(valid_until=row["licence__valid_until"]),
+    )
+    return Shipment.ships_after_expiry.fget(shipment)
+
+
+def shipments_for_export(shipments: QuerySet[Shipment]) -> Iterator[dict]:
+    """The shipments of a (filtered, sorted) list as dicts of ``SHIPMENT_EXPORT_FIELDS`` with
+    ``ships_after_expiry`` and ``lines`` (dicts of ``item__code``, ``quantity``, ``unit``): two
+    queries a chunk of 2,000 shipments, whatever the number of rows or lines."""
+    for chunk in read_values(shipments, SHIPMENT_EXPORT_FIELDS):
+        lines = _lines_of(
+            ShipmentLine.objects, "shipment_id", [r["id"] for r in chunk], "item__code", "quantity", "unit"
+        )
+        for row in chunk:
+            row["ships_after_expiry"] = _ships_after_expiry(row)
+            row["lines"] = lines.get(row["id"], ())
+            yield row
+
+
+def licence_lines_for_export(licences: QuerySet[Licence]) -> Iterator[tuple[dict, dict | None]]:
+    """A (filtered, sorted) licence list as (licence, line) dict pairs, one a licence line (a
+    licence without lines gets one pair with None): the lines with their drawdown
+    (``item__code``, ``approved_quantity``, ``drawn_quantity``, ``balance``, ``unit``), two
+    queries a chunk of 2,000 licences."""
+    for chunk in read_values(licences, LICENCE_EXPORT_FIELDS):
+        lines = _lines_of(
+            licence_lines_with_drawdown(),
+            "licence_id",
+            [r["id"] for r in chunk],
+            "item__code",
+            "approved_quantity",
+            "drawn_quantity",
+            "balance",
+            "unit",
+        )
+        for licence in chunk:
+            for line in lines.get(licence["id"]) or [None]:
+                yield licence, line
+
+
+def purchase_orders_for_export(orders: QuerySet[PurchaseOrder]) -> Iterator[dict]:
+    """A (filtered, sorted) purchase order list as dicts of ``PURCHASE_ORDER_EXPORT_FIELDS``
+    with ``lines`` (dicts of ``item_code``, ``quantity``, ``unit``): two queries a chunk."""
+    for chunk in read_values(orders, PURCHASE_ORDER_EXPORT_FIELDS):
+        lines = _lines_of(
+            PurchaseOrderLine.objects, "purchase_order_id", [r["id"] for r in chunk], "item_code", "quantity", "unit"
+        )
+        for row in chunk:
+            row["lines"] = lines.get(row["id"], ())
+            yield row
 
 
 def shipment_after_expiry_q() -> Q:

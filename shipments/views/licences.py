@@ -3,8 +3,6 @@ the create/edit forms. They live in shipments because drawdown is computed from 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
@@ -12,33 +10,26 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from core.api.fields import valid_id
-from core.exports import Column
+from core.exports import Column, label
 from core.permissions import role_required
 from core.roles import Role, has_role
 from core.views import ListSpec, apply_errors, list_page
 from licensing import clock
 from licensing import services as licensing_services
 from licensing.forms import DocumentForm, ItemChoices, LicenceEditForm, LicenceForm, LicenceLineFormSet, lines_data
-from licensing.models import Document, Licence, LicenceApplication, LicenceLine
+from licensing.models import Document, Licence, LicenceApplication
 from suppliers.models import Supplier
 
 from .. import services
 from ..models import RESERVING_STATUSES, Shipment, ShipmentLine
-from ..selectors import licences_with_lines
+from ..selectors import licence_lines_for_export, licences_with_lines
 from .filters import LicenceFilter
 
-
-def _per_line(licences: Iterable[Licence]) -> Iterator[tuple[Licence, LicenceLine | None]]:
-    """The export's rows: one a licence line, so its quantities are numbers (a licence without
-    lines gets one row with none)."""
-    for licence in licences:
-        lines = list(licence.lines.all())
-        for line in lines or [None]:
-            yield licence, line
+_licence_status = label(Licence, "status")
 
 
 def _line_value(name: str):
-    return lambda row: getattr(row[1], name) if row[1] is not None else None
+    return lambda row: row[1][name] if row[1] is not None else None
 
 
 def decorate_expiry(rows: list[Licence]) -> None:
@@ -54,21 +45,22 @@ LICENCE_LIST = ListSpec(
     sorts={"number": ["number"], "supplier": ["supplier__name"], "valid_until": ["valid_until"], "status": ["status"]},
     default_sort="valid_until",
     columns=[
-        Column("Number", lambda r: r[0].number, 18),
-        Column("ERP reference", lambda r: r[0].external_ref),
-        Column("Supplier", lambda r: r[0].supplier.name, 28),
-        Column("Application", lambda r: r[0].application.reference if r[0].application else "", 15),
-        Column("Kind", lambda r: r[0].kind, 9),
-        Column("Valid from", lambda r: r[0].valid_from, 12),
-        Column("Valid until", lambda r: r[0].valid_until, 12),
-        Column("Status", lambda r: r[0].get_status_display()),
-        Column("Item", lambda r: r[1].item.code if r[1] is not None else "", 12),
+        # One row a licence line, as dicts (licence_lines_for_export): no model instance per row.
+        Column("Number", lambda r: r[0]["number"], 18),
+        Column("ERP reference", lambda r: r[0]["external_ref"]),
+        Column("Supplier", lambda r: r[0]["supplier__name"], 28),
+        Column("Application", lambda r: r[0]["application__reference"] or "", 15),
+        Column("Kind", lambda r: r[0]["kind"], 9),
+        Column("Valid from", lambda r: r[0]["valid_from"], 12),
+        Column("Valid until", lambda r: r[0]["valid_until"], 12),
+        Column("Status", lambda r: _licence_status(r[0])),
+        Column("Item", lambda r: r[1]["item__code"] if r[1] is not None else "", 12),
         Column("Approved", _line_value("approved_quantity"), 12),
         Column("Drawn", _line_value("drawn_quantity"), 12),
         Column("Balance", _line_value("balance"), 12),
         Column("Unit", _line_value("unit"), 6),
     ],
-    export_rows=_per_line,
+    export_rows=licence_lines_for_export,
     export_name="licences",
     title="Licences",
     decorate=decorate_expiry,

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from core.exports import Column
+from core.exports import Column, field, label
 from core.permissions import role_required
 from core.roles import Role, has_role
 from core.views import ListSpec, apply_errors, list_page
@@ -19,11 +19,12 @@ from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from .. import services
 from ..forms import PurchaseOrderForm, PurchaseOrderLineFormSet
 from ..models import Shipment
+from ..selectors import purchase_orders_for_export
 from .filters import PurchaseOrderFilter
 
 
-def _lines_text(po: PurchaseOrder) -> str:
-    return "; ".join(f"{line.item_code} {line.quantity.normalize():f} {line.unit}" for line in po.lines.all())
+def _lines_text(row: dict) -> str:
+    return "; ".join(f"{line['item_code']} {line['quantity'].normalize():f} {line['unit']}" for line in row["lines"])
 
 
 PO_LIST = ListSpec(
@@ -38,16 +39,18 @@ PO_LIST = ListSpec(
     },
     default_sort="-ordered",
     columns=[
-        Column("Number", lambda p: p.number, 16),
-        Column("ERP reference", lambda p: p.external_ref),
-        Column("Supplier", lambda p: p.supplier.name, 28),
-        Column("Order date", lambda p: p.order_date, 12),
-        Column("Needed by", lambda p: p.needed_by, 12),
-        Column("Status", lambda p: p.get_status_display()),
-        Column("At risk", lambda p: p.at_risk, 8),
-        Column("Expected arrival", lambda p: p.expected_arrival, 12),
+        # Rows as dicts (purchase_orders_for_export): no model instance per order.
+        Column("Number", field("number"), 16),
+        Column("ERP reference", field("external_ref")),
+        Column("Supplier", field("supplier__name"), 28),
+        Column("Order date", field("order_date"), 12),
+        Column("Needed by", field("needed_by"), 12),
+        Column("Status", label(PurchaseOrder, "status")),
+        Column("At risk", field("at_risk"), 8),
+        Column("Expected arrival", field("expected_arrival"), 12),
         Column("Lines", _lines_text, 40),
     ],
+    export_rows=purchase_orders_for_export,
     export_name="purchase-orders",
     title="Purchase orders",
 )

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from core.api.fields import valid_id
-from core.exports import Column
+from core.exports import Column, field, label
 from core.permissions import role_required
 from core.roles import Role, has_role
 from core.views import ListSpec, apply_errors, list_page
@@ -22,7 +22,7 @@ from licensing.views.documents import document_upload
 from .. import services
 from ..forms import ShipmentForm, ShipmentLineFormSet
 from ..models import PENDING_STATUSES, CustomsAnswerStatus, Shipment, ShipmentStatus
-from ..selectors import licence_suggestion, shipments_for_display
+from ..selectors import licence_suggestion, shipments_for_display, shipments_for_export
 from .filters import ShipmentFilter
 
 
@@ -35,25 +35,26 @@ def decorate_risk(rows: list[Shipment]) -> None:
         s.ui_risk = s.ui_late or s.ui_held or s.ui_after_expiry
 
 
-def _lines_text(s: Shipment) -> str:
-    return "; ".join(f"{line.item.code} {line.quantity.normalize():f} {line.unit}" for line in s.lines.all())
+def _lines_text(row: dict) -> str:
+    return "; ".join(f"{line['item__code']} {line['quantity'].normalize():f} {line['unit']}" for line in row["lines"])
 
 
+# The export reads rows as dicts (shipments_for_export): no model instance per shipment.
 SHIPMENT_COLUMNS = [
-    Column("Reference", lambda s: s.reference, 18),
-    Column("ERP reference", lambda s: s.external_ref),
-    Column("Supplier", lambda s: s.supplier.name, 28),
-    Column("Purchase order", lambda s: s.purchase_order.number if s.purchase_order else ""),
-    Column("Licence", lambda s: s.licence.number if s.licence else ""),
-    Column("Status", lambda s: s.get_status_display()),
-    Column("Transport", lambda s: s.transport_mode, 9),
-    Column("Planned ship date", lambda s: s.planned_ship_date, 12),
-    Column("Actual ship date", lambda s: s.actual_ship_date, 12),
-    Column("ETA", lambda s: s.eta, 12),
-    Column("Arrived on", lambda s: s.arrived_on, 12),
-    Column("Customs response due", lambda s: s.customs_response_due, 12),
-    Column("Customs question", lambda s: s.customs_question, 40),
-    Column("Ships after expiry", lambda s: s.ships_after_expiry, 10),
+    Column("Reference", field("reference"), 18),
+    Column("ERP reference", field("external_ref")),
+    Column("Supplier", field("supplier__name"), 28),
+    Column("Purchase order", lambda r: r["purchase_order__number"] or ""),
+    Column("Licence", lambda r: r["licence__number"] or ""),
+    Column("Status", label(Shipment, "status")),
+    Column("Transport", field("transport_mode"), 9),
+    Column("Planned ship date", field("planned_ship_date"), 12),
+    Column("Actual ship date", field("actual_ship_date"), 12),
+    Column("ETA", field("eta"), 12),
+    Column("Arrived on", field("arrived_on"), 12),
+    Column("Customs response due", field("customs_response_due"), 12),
+    Column("Customs question", field("customs_question"), 40),
+    Column("Ships after expiry", field("ships_after_expiry"), 10),
     Column("Lines", _lines_text, 40),
 ]
 
@@ -69,6 +70,7 @@ SHIPMENT_LIST = ListSpec(
     },
     default_sort="-etd",
     columns=SHIPMENT_COLUMNS,
+    export_rows=shipments_for_export,
     export_name="shipments",
     title="Shipments",
     decorate=decorate_risk,
@@ -212,12 +214,12 @@ def shipment_customs_answer(request: HttpRequest, pk: int) -> HttpResponse:
                 services.customs_answer_apply(answer=answer, actor=request.user)
                 messages.success(request, f"Confirmed the customs answer by {answer.answered_by}.")
             else:
-                services.customs_answer_reject(answer=answer, actor=request.user,
-                                               reason=request.POST.get("reason", ""))
+                services.customs_answer_reject(answer=answer, actor=request.user, reason=request.POST.get("reason", ""))
                 messages.success(request, f"Rejected the customs answer by {answer.answered_by}; they will see why.")
         else:
-            services.customs_answer_record(shipment=shipment, text=request.POST.get("text", ""),
-                                           file=request.FILES.get("file"), actor=request.user)
+            services.customs_answer_record(
+                shipment=shipment, text=request.POST.get("text", ""), file=request.FILES.get("file"), actor=request.user
+            )
             messages.success(request, "Customs answer recorded.")
     except ValidationError as exc:
         for field_messages in exc.message_dict.values():
