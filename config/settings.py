@@ -225,6 +225,7 @@ CELERY_TASK_ROUTES = {
     "notifications.tasks.process_outbox": {"queue": SCAN_QUEUE},
     "notifications.tasks.send_digests": {"queue": SCAN_QUEUE},
     "notifications.tasks.sweep": {"queue": SCAN_QUEUE},
+    "notifications.tasks.daily": {"queue": SCAN_QUEUE},
     "shipments.tasks.analytics_refresh": {"queue": SCAN_QUEUE},
     "core.tasks.purge_idempotency_records": {"queue": SCAN_QUEUE},
 }

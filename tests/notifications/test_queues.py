@@ -16,6 +16,7 @@ def test_scans_and_deliveries_are_routed_to_separate_queues():
     assert router.route({}, tasks.scan.name)["queue"].name == "scans"
     assert router.route({}, tasks.send_digests.name)["queue"].name == "scans"
     assert router.route({}, tasks.sweep.name)["queue"].name == "scans"
+    assert router.route({}, tasks.daily.name)["queue"].name == "scans"
     assert router.route({}, tasks.deliver_emails.name)["queue"].name == "celery"
     assert router.route({}, tasks.deliver_webhook.name)["queue"].name == "celery"
 
