@@ -33,10 +33,11 @@ from ..selectors import application_clock
 from .filters import ApplicationFilter
 
 
-def decorate_clocks(rows: list[LicenceApplication]) -> None:
-    """Overdue and working days left from the stored due date: no query per row."""
+def decorate_clocks(rows: list[LicenceApplication], *, cal: clock.WorkingCalendar | None = None) -> None:
+    """Overdue and working days left from the stored due date: no query per row (none at all
+    when the caller passes the calendar it already loaded)."""
     today = clock.today()
-    cal = clock.calendar()
+    cal = cal or clock.calendar()
     for app in rows:
         running = app.status in CLOCK_STATUSES and app.decision_due is not None
         app.ui_overdue = running and app.decision_due < today

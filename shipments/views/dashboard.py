@@ -62,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     }
     overdue = list(overdue_qs[:TOP])
     due_soon = list(due_qs[:TOP])
-    decorate_clocks(overdue + due_soon)
+    decorate_clocks(overdue + due_soon, cal=cal)
     shipments = list(shipments_qs[:TOP])
     decorate_risk(shipments)
     for licence in (expiring := list(expiring_qs[:TOP])):

@@ -39,7 +39,7 @@ def test_the_charts_are_cached_and_the_page_stays_bounded_at_any_size(scene, com
     assert again == first - 2  # the two delay aggregates came from the cache
     add_rows(scene, 8)
     _, bigger = get(client)
-    assert bigger == again <= 20  # the target of docs/benchmarks.md, whatever the data size
+    assert bigger == again <= 18  # within the target of docs/benchmarks.md (20), whatever the data size
 
 
 def test_a_recorded_decision_drops_the_cache(scene, compliance, client, cached, django_capture_on_commit_callbacks):
