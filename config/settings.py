@@ -344,6 +344,9 @@ ALERT_LEAD_TIMES = {
 ALERT_LOW_BALANCE_SHARE = env.float("ALERT_LOW_BALANCE_SHARE", default=0.10)
 # policy_event_impact is critical from this many open items touched (or any pending shipment).
 ALERT_POLICY_IMPACT_CRITICAL = env.int("ALERT_POLICY_IMPACT_CRITICAL", default=5)
+# An upcoming policy event found touching nothing open at its lead is read again this often
+# (reading it reads every open line); one alerted at a lead waits for its next lead.
+ALERT_POLICY_IMPACT_RECHECK_HOURS = env.int("ALERT_POLICY_IMPACT_RECHECK_HOURS", default=6)
 # An upcoming policy event counts every open record it touches and names the first this many of each kind.
 ALERT_AFFECTED_LISTED = env.int("ALERT_AFFECTED_LISTED", default=50)
 # licence_low_balance and shipment_after_expiry are checked incrementally: only licences and

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 from django.urls import reverse
+from django.utils import timezone
 
 from exposure.impact import OpenBook, impact_of
 from licensing.clock import WorkingCalendar
@@ -53,6 +54,10 @@ class ScanContext:
     # For the incremental kinds (licence_low_balance, shipment_after_expiry): the licences and
     # shipments written since the previous completed scan; None checks every row.
     changes: Changes | None = None
+    # policy_event_impact: per event id, the last check of its impact, kept in the watermark's
+    # params ({"threshold", "at", "touched"}) so a scan with nothing new does not read the open
+    # book (every open line) again; the selector records this scan's checks here.
+    impact_checked: dict[str, dict] = field(default_factory=dict)
 
     def alert(self, *, kind: str, severity: str | None = None, **kw) -> Alert:
         """An unsaved alert at its kind's severity, raised (never lowered) to ``severity``."""
@@ -475,33 +480,59 @@ def policy_affected(event_ids: Iterable[int]) -> dict[int, dict]:
     return result
 
 
+def _impact_to_check(ctx: ScanContext, event_id: int, threshold: str, now: dt.datetime) -> bool:
+    """Whether this event's impact needs reading at ``threshold``: not yet checked at it, or
+    checked and found touching nothing more than ``ALERT_POLICY_IMPACT_RECHECK_HOURS`` ago (an
+    order or shipment added since may touch it now). Once alerted at a lead, it waits for the next."""
+    last = ctx.impact_checked.get(str(event_id))
+    if not last or last.get("threshold") != threshold:
+        return True
+    if last.get("touched"):
+        return False
+    recheck = dt.timedelta(hours=settings.ALERT_POLICY_IMPACT_RECHECK_HOURS)
+    return dt.datetime.fromisoformat(last["at"]) <= now - recheck
+
+
 def policy_event_impact(ctx: ScanContext) -> list[Alert]:
     """Before an event that touches open orders, shipments, applications or own products
     (exposure.impact), at the event's own lead days; severity by impact: critical when it
-    touches a pending shipment or at least ``ALERT_POLICY_IMPACT_CRITICAL`` open items."""
+    touches a pending shipment or at least ``ALERT_POLICY_IMPACT_CRITICAL`` open items.
+
+    Reading the impact reads the open book (every open line: seconds at a million rows), so an
+    event is read once per lead it crosses, and again every ``ALERT_POLICY_IMPACT_RECHECK_HOURS``
+    while it touches nothing; what was read is kept in ``ctx.impact_checked`` (the watermark).
+    With nothing to read the selector costs one query. An alert already made at a threshold is
+    not made twice (the alerts' unique key), whatever the watermark says."""
+    now = timezone.now()
     due = []
-    for e in PolicyEvent.objects.filter(date__gte=ctx.today).prefetch_related("items"):
+    for e in PolicyEvent.objects.filter(date__gte=ctx.today):
         days = (e.date - ctx.today).days
         crossed = [lead for lead in (e.lead_days or []) if lead >= days]
-        if crossed:
+        if crossed and _impact_to_check(ctx, e.pk, f"{min(crossed)}d@{e.date}", now):
             due.append((e, min(crossed), days))
-    # An event already alerted at its current lead has nothing new: skip it before reading the
-    # open book, which is every open line (the scan runs every few minutes for a month before).
-    done = set(Alert.objects.filter(
-        kind=K.POLICY_EVENT_IMPACT, subject_type=T.POLICY_EVENT, subject_id__in=[e.pk for e, _, _ in due],
-    ).values_list("subject_id", "threshold"))
-    due = [(e, lead, days) for e, lead, days in due if (e.pk, f"{lead}d@{e.date}") not in done]
+    # Events that have passed or left every lead are dropped from the watermark.
+    ctx.impact_checked = {k: v for k, v in ctx.impact_checked.items() if v.get("date", "") >= ctx.today.isoformat()}
     if not due:
         return []
+    named: dict[int, set[int]] = {e.pk: set() for e, _, _ in due}
+    for event_id, item_id in PolicyEvent.items.through.objects.filter(policyevent_id__in=list(named)).values_list(
+        "policyevent_id", "controlleditem_id"
+    ):
+        named[event_id].add(item_id)
     book, out = OpenBook.load(), []
     for event, lead, days in due:
-        result = impact_of(event, book=book, named={i.id for i in event.items.all()})
+        result = impact_of(event, book=book, named=named[event.pk])
+        threshold = f"{lead}d@{event.date}"
+        ctx.impact_checked[str(event.pk)] = {
+            "threshold": threshold, "at": now.isoformat(), "touched": bool(result.count),
+            "date": event.date.isoformat(),
+        }
         if not result.count:
             continue
         critical = bool(result.shipment_ids) or result.count >= settings.ALERT_POLICY_IMPACT_CRITICAL
         out.append(ctx.alert(
             kind=K.POLICY_EVENT_IMPACT, subject_type=T.POLICY_EVENT, subject_id=event.pk, lead=lead,
-            due_on=event.date, threshold=f"{lead}d@{event.date}",
+            due_on=event.date, threshold=threshold,
             severity=Severity.CRITICAL if critical else Severity.WARNING, url=reverse("policy-detail", args=[event.pk]),
             context={"orders": result.order_ids, "shipments": result.shipment_ids,
                      "applications": result.application_ids, "products": [h.product.id for h in result.products]},
@@ -533,18 +564,25 @@ SELECTORS = (
 WATERMARK = "deadline_scan"
 
 
+IMPACT_CHECKED = "policy_impact"  # the watermark params' key for ScanContext.impact_checked
+
+
 def watermark_params() -> dict:
     """What the incremental checks depend on besides the rows: a change means a full check."""
     return {"low_balance_share": str(settings.ALERT_LOW_BALANCE_SHARE)}
 
 
-def changes_since_last_scan() -> Changes | None:
+def changes_since_last_scan(ctx: ScanContext | None = None) -> Changes | None:
     """The licences and shipments written since the previous completed scan started, less
     ``ALERT_SCAN_OVERLAP_SECONDS`` (a row stamped before that start may commit after it); None
     (check every row) on the first scan, after a settings change, or when more than
-    ``ALERT_SCAN_INCREMENTAL_MAX`` rows changed. Two index range scans when nothing did."""
+    ``ALERT_SCAN_INCREMENTAL_MAX`` rows changed. Two index range scans when nothing did.
+    Fills ``ctx.impact_checked`` from the same watermark row."""
     mark = ScanWatermark.objects.filter(name=WATERMARK).values_list("scanned_at", "params").first()
-    if mark is None or mark[1] != watermark_params():
+    if ctx is not None and mark is not None:
+        ctx.impact_checked = dict((mark[1] or {}).get(IMPACT_CHECKED) or {})
+    params = watermark_params()
+    if mark is None or {key: (mark[1] or {}).get(key) for key in params} != params:
         return None
     since = mark[0] - dt.timedelta(seconds=settings.ALERT_SCAN_OVERLAP_SECONDS)
     return licences_and_shipments_changed_since(since, limit=settings.ALERT_SCAN_INCREMENTAL_MAX)
@@ -614,4 +652,5 @@ __all__ = [
     "select_daily",
     "url_for",
     "watermark_params",
+    "IMPACT_CHECKED",
 ]

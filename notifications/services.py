@@ -228,11 +228,11 @@ def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadline
     pending = _outbox_pending()
     deadline_alerts: list[Alert] = []
     if deadlines:
-        ctx.changes = scan.changes_since_last_scan()
+        ctx.changes = scan.changes_since_last_scan(ctx)
         deadline_alerts = scan.select_all(ctx)
     if not pending and not deadline_alerts:
         if deadlines:
-            _watermark_save(started)
+            _watermark_save(started, ctx)
         return result
     with transaction.atomic():
         alerts, status_events = _outbox_alerts(ctx, pending)
@@ -244,7 +244,7 @@ def run_scan(*, today: dt.date | None = None, maintenance: bool = True, deadline
         result.deliveries = _fan_out(created, people)
         result.webhook_deliveries = _webhook_deliveries(created, status_events)
         if deadlines:
-            _watermark_save(started)
+            _watermark_save(started, ctx)
     return result
 
 
@@ -269,11 +269,14 @@ def run_daily(*, today: dt.date | None = None) -> ScanResult:
     return result
 
 
-def _watermark_save(started: dt.datetime) -> None:
-    """The incremental kinds have looked at everything written before ``started``: one UPDATE
-    (no transaction of its own); the very first scan inserts the row (an upsert, so two first
-    scans at once do not collide)."""
+def _watermark_save(started: dt.datetime, ctx: scan.ScanContext) -> None:
+    """The incremental kinds have looked at everything written before ``started``, and the
+    policy events' impact as ``ctx.impact_checked`` says: one UPDATE (no transaction of its
+    own); the very first scan inserts the row (an upsert, so two first scans at once do not
+    collide)."""
     params = scan.watermark_params()
+    if ctx.impact_checked:
+        params[scan.IMPACT_CHECKED] = ctx.impact_checked
     if not ScanWatermark.objects.filter(name=scan.WATERMARK).update(scanned_at=started, params=params):
         ScanWatermark.objects.bulk_create(
             [ScanWatermark(name=scan.WATERMARK, scanned_at=started, params=params)],

@@ -75,3 +75,51 @@ def test_an_event_already_alerted_at_its_lead_does_not_read_the_open_book_again(
     with at(2026, 11, 3):  # the next lead (7 days): read again, a second alert
         services.run_scan()
     assert len(impact_alerts()) == 2 and len(loads) == 2
+
+
+def test_an_event_touching_nothing_is_read_again_only_after_the_recheck_hours(subscribers, monkeypatch, settings):
+    """The book is read when a lead is crossed; while the event touches nothing, again only every
+    ALERT_POLICY_IMPACT_RECHECK_HOURS, and an order added meanwhile is alerted at the recheck."""
+    from exposure.impact import OpenBook
+
+    settings.ALERT_POLICY_IMPACT_RECHECK_HOURS = 6
+    world = build_rules()  # the expiry event (10 Nov) names holmium; nothing open holds any yet
+    loads = []
+    real = OpenBook.load.__func__
+    monkeypatch.setattr(OpenBook, "load", classmethod(lambda cls, *a, **kw: loads.append(1) or real(cls, *a, **kw)))
+    with at(2026, 10, 11, hour=4):  # 30 days before: read, nothing touched
+        services.run_scan()
+    assert impact_alerts() == [] and len(loads) == 1
+    build_book(world)  # open orders, a shipment and an application of holmium arrive
+    with at(2026, 10, 11, hour=9):  # 5 hours later: not read again
+        services.run_scan()
+    assert impact_alerts() == [] and len(loads) == 1
+    with at(2026, 10, 11, hour=11):  # 7 hours after the first read: read again, alerted
+        services.run_scan()
+    [alert] = impact_alerts()
+    assert alert.subject_id == world.expiry.pk and alert.lead == 30 and len(loads) == 2
+    with at(2026, 10, 12, hour=4):  # alerted at this lead: not read until the next lead
+        services.run_scan()
+    assert len(impact_alerts()) == 1 and len(loads) == 2
+
+
+def test_a_scan_with_an_untouched_event_in_its_lead_costs_no_more_queries(subscribers):
+    """A scan with nothing new reads no open line for an event already checked: the same queries
+    as a scan with no policy event at all in its lead."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    build_rules()
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            services.run_scan()
+        return len(ctx.captured_queries)
+
+    with at(2026, 9, 1):  # no lead crossed (70 days before)
+        services.run_scan()
+        quiet = queries()
+    with at(2026, 10, 11):  # 30 days before: the first scan reads the book
+        services.run_scan()
+        in_lead = queries()
+    assert in_lead == quiet
