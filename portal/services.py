@@ -159,7 +159,7 @@ def report_notify_owner(report: SupplierReport) -> None:
         threshold=f"report:{report.pk}", severity=SEVERITY.get(report.to_status, Severity.INFO),
         url=f"/applications/{app.pk}/", context={"report_id": report.pk},
         message=f"{app.reference} ({app.supplier.name}): {report.contact.name} (supplier) reported "
-        f"'{report.to_status}' on {report.on}.{held}",
+        f"“{S(report.to_status).label}” on {report.on:%-d %b %Y}.{held}",
     )
     if ids:
         transaction.on_commit(lambda: notifications_tasks.queue_emails(ids))
