@@ -143,7 +143,9 @@ def licence_drawing_shipments(licence_ids: list[int]) -> dict[int, list[str]]:
 
 
 def shipments_for_display() -> QuerySet[Shipment]:
-    return Shipment.objects.select_related("supplier", "purchase_order", "licence").prefetch_related("lines__item")
+    return with_hold_answer(
+        Shipment.objects.select_related("supplier", "purchase_order", "licence").prefetch_related("lines__item")
+    )
 
 
 # --- Exports: a list's rows as dicts, no model instance (core.exports.read_values) ---------------
@@ -306,16 +308,42 @@ def _answers_to_current_hold(status: str) -> QuerySet[CustomsAnswer]:
     return CustomsAnswer.objects.filter(shipment_id=OuterRef("pk"), held_on=OuterRef("held_on"), status=status)
 
 
+def _hold_answered() -> Exists:
+    """Whether the outer shipment's current hold has a recorded answer (procurement's own, or a
+    supplier's it confirmed or that applied at once)."""
+    return Exists(_answers_to_current_hold(CustomsAnswerStatus.APPLIED))
+
+
+def _answer_waiting_from() -> Subquery:
+    """Who sent the latest answer to the outer shipment's current hold that still waits for
+    procurement's confirmation, else None."""
+    waiting = _answers_to_current_hold(CustomsAnswerStatus.HELD).order_by("-created_at", "-id")
+    return Subquery(waiting.values("answered_by")[:1])
+
+
+def with_hold_answer(shipments: QuerySet[Shipment]) -> QuerySet[Shipment]:
+    """``shipments`` each with ``hold_answered`` and ``answer_waiting_from`` (see above), the
+    answer state the risk badge shows for a held shipment: subqueries of the one query, served
+    by the answers' shipment index, so a list or the dashboard card costs no query per row."""
+    return shipments.annotate(hold_answered=_hold_answered(), answer_waiting_from=_answer_waiting_from())
+
+
 def shipments_held_unanswered() -> QuerySet[Shipment]:
     """Held shipments whose current hold has no recorded answer (none applied: procurement's
     own, or a supplier's it confirmed), each with ``answer_waiting_from``: who sent the latest
     answer still held for confirmation, else None. Subqueries of the one query, served by the
     answers' shipment index (docs/supplier-portal.md#customs-holds-messages-and-uploads)."""
-    waiting = _answers_to_current_hold(CustomsAnswerStatus.HELD).order_by("-created_at", "-id")
+    return shipments_held().filter(~_hold_answered()).annotate(answer_waiting_from=_answer_waiting_from())
+
+
+def customs_answers_held() -> QuerySet[CustomsAnswer]:
+    """Suppliers' customs answers waiting for procurement's confirmation, oldest first, with
+    the shipment, its supplier and the contact (the dashboard's supplier-portal panel; the
+    partial index on held answers' ``created_at`` serves the order)."""
     return (
-        shipments_held()
-        .filter(~Exists(_answers_to_current_hold(CustomsAnswerStatus.APPLIED)))
-        .annotate(answer_waiting_from=Subquery(waiting.values("answered_by")[:1]))
+        CustomsAnswer.objects.filter(status=CustomsAnswerStatus.HELD)
+        .select_related("shipment__supplier", "contact")
+        .order_by("created_at", "id")
     )
 
 

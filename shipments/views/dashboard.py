@@ -21,12 +21,19 @@ from licensing.selectors import due_between_q, overdue_q, policy_review, with_po
 from licensing.views.applications import decorate_clocks
 
 from ..models import Shipment, ShipmentStatus
-from ..selectors import licences_expiring, purchase_orders_at_risk, shipments_at_risk_q
+from ..selectors import (
+    customs_answers_held,
+    licences_expiring,
+    purchase_orders_at_risk,
+    shipments_at_risk_q,
+    with_hold_answer,
+)
 from .shipments import decorate_risk
 
 DUE_SOON_WORKING_DAYS = 10
 EXPIRING_DAYS = 30
 TOP = 6  # rows shown per card; the count links to all of them
+SUPPLIER_PANEL_ROWS = 10  # held items shown in the supplier-portal panel
 
 
 @role_required(Role.VIEWER)
@@ -38,7 +45,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     overdue_qs = applications.filter(overdue_q(today)).order_by("decision_due", "id")
     due_qs = applications.filter(due_between_q(today, soon)).order_by("decision_due", "id")
     expiring_qs = licences_expiring(today, EXPIRING_DAYS).select_related("supplier")
-    shipments_qs = (
+    # The badges say whether a held shipment's hold is answered (subqueries of the rows' query).
+    shipments_qs = with_hold_answer(
         Shipment.objects.filter(shipments_at_risk_q(today)).select_related("supplier", "licence").order_by("eta", "id")
     )
     po_qs = (
@@ -67,6 +75,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     decorate_risk(shipments)
     for licence in (expiring := list(expiring_qs[:TOP])):
         licence.ui_days_left = (licence.valid_until - today).days
+    # Suppliers' customs answers held for confirmation, for the supplier-portal panel (one query;
+    # one more than shown tells whether there are more).
+    held_answers = list(customs_answers_held()[: SUPPLIER_PANEL_ROWS + 1])
     policy = list(with_policy_review(PolicyEvent.objects.filter(date__gte=today)).order_by("date", "id")[:TOP])
     for event in policy:
         event.ui_days_away = (event.date - today).days
@@ -109,5 +120,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "expiring_days": EXPIRING_DAYS,
             "by_month": by_month,
             "held": ShipmentStatus.HELD,
+            "held_answers": held_answers[:SUPPLIER_PANEL_ROWS],
+            "more_held_answers": len(held_answers) > SUPPLIER_PANEL_ROWS,
+            "supplier_panel_rows": SUPPLIER_PANEL_ROWS,
         },
     )

@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.api.fields import valid_id
 from core.exports import Column, field, label
@@ -27,10 +28,15 @@ from .filters import ShipmentFilter
 
 
 def decorate_risk(rows: list[Shipment]) -> None:
+    """The risk badges of shipments read through ``selectors.with_hold_answer``: a held
+    shipment stays at risk until customs releases it, and its badge says whether the hold is
+    answered, has a supplier's answer to confirm, or still needs an answer by its date."""
     today = clock.today()
     for s in rows:
         s.ui_late = s.status in PENDING_STATUSES and s.eta is not None and s.eta < today
         s.ui_held = s.status == ShipmentStatus.HELD and s.customs_response_due is not None
+        s.ui_hold_answered = s.ui_held and s.hold_answered
+        s.ui_answer_to_confirm = s.ui_held and not s.hold_answered and bool(s.answer_waiting_from)
         s.ui_after_expiry = s.status in ("planned", "booked") and s.ships_after_expiry
         s.ui_risk = s.ui_late or s.ui_held or s.ui_after_expiry
 
@@ -202,6 +208,10 @@ def shipment_customs_answer(request: HttpRequest, pk: int) -> HttpResponse:
     back = reverse("shipment-detail", args=[shipment.pk]) + "#customs"
     if request.method != "POST":
         return redirect(back)
+    # The dashboard's panel sends its own path back; only a path on this site is followed.
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        back = next_url
     decision = request.POST.get("decision")
     try:
         if decision in ("confirm", "reject"):

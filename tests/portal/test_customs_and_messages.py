@@ -162,3 +162,27 @@ def test_a_wrong_upload_is_refused_in_the_contacts_language(portal_scene, client
     page = client.post(f"{theirs.app_url()}message/", {"text": "esc \x1b"}).content.decode()
     assert "Remove the control characters from this text." in page
     assert not SupplierMessage.objects.exists() and not Document.objects.exists()
+
+
+def test_a_held_customs_answer_is_confirmed_or_rejected_from_the_dashboard(portal_scene, client, procurement):
+    ours, theirs = portal_scene
+    client.post(ours.hold_url, {"text": "Certificate attached."})
+    client.post(theirs.hold_url, {"text": "Not needed."})
+    mine, other = CustomsAnswer.objects.get(shipment=ours.hold), CustomsAnswer.objects.get(shipment=theirs.hold)
+    client.force_login(procurement)
+    page = client.get("/").content.decode()
+    assert f'data-answer="{mine.pk}"' in page and f'data-answer="{other.pk}"' in page
+    assert "Held · answer awaiting your confirmation" in page and "Held · answer by" not in page
+    data = {"answer": mine.pk, "decision": "confirm", "next": "/"}
+    response = client.post(f"/shipments/{ours.hold.pk}/customs/", data)
+    assert response.status_code == 302 and response.url == "/"
+    mine.refresh_from_db()
+    assert mine.status == "applied" and mine.decided_by == procurement
+    client.post(f"/shipments/{theirs.hold.pk}/customs/",
+                {"answer": other.pk, "decision": "reject", "reason": "Wrong certificate", "next": "/"})
+    other.refresh_from_db()
+    assert other.status == "rejected"
+    page = client.get("/").content.decode()
+    assert f'data-answer="{mine.pk}"' not in page and f'data-answer="{other.pk}"' not in page
+    assert "Held · answered, awaiting customs" in page  # still held, still at risk
+    assert "Held · answer by" in page  # the rejected one needs an answer again
