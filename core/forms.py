@@ -1,6 +1,6 @@
 """Form building blocks shared by the apps' forms."""
 
-from django.forms import BaseFormSet
+from django.forms import BaseFormSet, ModelForm
 
 
 class LabelledFormSet(BaseFormSet):
@@ -14,3 +14,12 @@ class LabelledFormSet(BaseFormSet):
         for name, field in form.fields.items():
             label = "Remove" if name == "DELETE" else (field.label or name.replace("_", " ").capitalize())
             field.widget.attrs.setdefault("aria-label", f"{label}, {line}")
+
+
+class ServiceModelForm(ModelForm):
+    """A ModelForm that only parses: the service runs full_clean and saves, so the form does
+    not validate the model a second time. Errors come back once, from the service, each
+    database rule's message beside the field it is about (core.errors), never above the form."""
+
+    def _post_clean(self) -> None:
+        pass

@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from openpyxl import load_workbook
+
+from .errors import integrity_error
 
 MAX_ROWS = 10_000
 MAX_BYTES = 10 * 1024 * 1024
@@ -141,7 +143,8 @@ def run_import(
     column_for: Callable[[str], tuple[int, str]],
     result: ImportResult,
 ) -> ImportResult:
-    """Run each group's service call in one transaction, a savepoint per group.
+    """Run each group's service call in one transaction, a savepoint per group; a group's
+    ValidationError, or an IntegrityError from the database, is that group's row errors.
 
     Everything is rolled back when any group failed or when ``commit`` is false (the preview
     runs the very same services, so the preview's errors are the commit's errors).
@@ -153,6 +156,10 @@ def run_import(
                     call()
             except ValidationError as exc:
                 result.errors.extend(errors_from_validation(exc, rows, column_for))
+            except IntegrityError as exc:
+                # A write the database refused past the service's checks (a race, a bulk write):
+                # the constraint's field and message in words, as full_clean would have said it.
+                result.errors.extend(errors_from_validation(integrity_error(exc), rows, column_for))
         if result.errors or not commit:
             transaction.set_rollback(True)
         else:

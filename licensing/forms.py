@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.forms import formset_factory
 
-from core.forms import LabelledFormSet
+from core.forms import LabelledFormSet, ServiceModelForm
 
 from .models import (
     LEAD_DAYS_MESSAGE,
@@ -75,7 +75,7 @@ def lines_data(formset) -> list[dict[str, Any]]:
     ]
 
 
-class ApplicationForm(forms.ModelForm):
+class ApplicationForm(ServiceModelForm):
     class Meta:
         model = LicenceApplication
         fields = [
@@ -186,7 +186,7 @@ class LicenceEditForm(forms.Form):
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class PolicyEventForm(forms.ModelForm):
+class PolicyEventForm(ServiceModelForm):
     lead_days = forms.CharField(
         initial="30, 7, 1", help_text="Alert this many days before, separated by commas.", label="Alert lead days"
     )
@@ -219,10 +219,6 @@ class PolicyEventForm(forms.ModelForm):
             return [int(p) for p in parts]
         except ValueError as exc:
             raise forms.ValidationError(LEAD_DAYS_MESSAGE) from exc
-
-    def _post_clean(self) -> None:
-        # The service validates and saves (policy_event_save); skip the ModelForm's own model validation.
-        pass
 
 
 class DocumentForm(forms.Form):

@@ -5,20 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.forms import formset_factory
 
-from core.forms import LabelledFormSet
+from core.forms import LabelledFormSet, ServiceModelForm
 from licensing.forms import DATE, LineFormBase
 from licensing.models import Licence, LicenceStatus, Unit
 from suppliers.models import PurchaseOrder, Supplier
 
 from .models import Shipment
-
-
-class ServiceModelForm(forms.ModelForm):
-    """A ModelForm that only parses: the service runs full_clean and saves, so the form does
-    not validate the model a second time (and errors come back once, from the service)."""
-
-    def _post_clean(self) -> None:
-        pass
 
 
 class SupplierForm(ServiceModelForm):
@@ -117,4 +109,3 @@ class ShipmentForm(ServiceModelForm):
 
 class ImportForm(forms.Form):
     file = forms.FileField(help_text="CSV (UTF-8) or XLSX, one row per line; the first row holds the column names.")
-

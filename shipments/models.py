@@ -27,6 +27,10 @@ USING_STATUSES = frozenset(
 PENDING_STATUSES = RESERVING_STATUSES | {ShipmentStatus.IN_TRANSIT, ShipmentStatus.AT_CUSTOMS, ShipmentStatus.HELD}
 
 
+# Said by the database constraint, the services and the bulk API alike: one message whatever the door.
+SHIPMENT_ETA_MESSAGE = "The ETA cannot be before the planned ship date (ETD)."
+
+
 class Shipment(ExternalRefModel):
     supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="shipments")
     purchase_order = models.ForeignKey(
@@ -69,7 +73,7 @@ class Shipment(ExternalRefModel):
             field_check(
                 condition=Q(eta__isnull=True) | Q(planned_ship_date__isnull=True) | Q(eta__gte=F("planned_ship_date")),
                 name="shipment_eta_after_etd", field="eta",
-                message="The ETA cannot be before the planned ship date (ETD).",
+                message=SHIPMENT_ETA_MESSAGE,
             ),
         ]
         indexes = [

@@ -25,7 +25,15 @@ from suppliers.models import PurchaseOrder, PurchaseOrderLine
 from suppliers.services import purchase_order_check_supplier
 
 from . import drawdown
-from .models import CustomsAnswer, CustomsAnswerStatus, Shipment, ShipmentDocument, ShipmentLine, ShipmentStatus
+from .models import (
+    SHIPMENT_ETA_MESSAGE,
+    CustomsAnswer,
+    CustomsAnswerStatus,
+    Shipment,
+    ShipmentDocument,
+    ShipmentLine,
+    ShipmentStatus,
+)
 from .selectors import licence_lines_with_drawdown, licence_suggestion, licences_exhausted_ids
 
 PO_FIELDS = frozenset({"number", "supplier", "order_date", "needed_by", "status", "notes", "external_ref"})
@@ -38,7 +46,6 @@ SHIPMENT_FIELDS = frozenset(
 
 
 PO_NEEDED_BY_MESSAGE = "The needed-by date cannot be before the order date."
-SHIPMENT_ETA_MESSAGE = "The ETA cannot be before the planned ship date."
 
 
 def _refuse_unknown(fields: Mapping[str, Any], allowed: frozenset[str]) -> None:

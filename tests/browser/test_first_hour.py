@@ -100,6 +100,25 @@ def test_it_asks_before_revoking_a_key_resetting_the_calendar_link_and_marking_a
     assert Delivery.objects.get(alert=alert).read_at is not None
 
 
+def test_it_asks_before_removing_a_day_from_the_working_calendar_and_names_the_date(page, world):
+    from licensing.models import CalendarOverride
+    from licensing.services import calendar_override_save
+
+    day = calendar_override_save(date=dt.date(2025, 12, 2), kind="day_off", note="State Council notice")
+    login(page, "chen")
+    page.goto("/policy/calendar/")
+    page.click("button:has-text('Remove')")
+    dialog = _dialog(page)
+    assert "Tuesday 2 December 2025" in dialog.inner_text() and "recomputed" in dialog.inner_text()
+    dialog.locator("text=Cancel").click()
+    expect(dialog).to_be_hidden()
+    assert CalendarOverride.objects.filter(pk=day.pk).exists()
+    page.click("button:has-text('Remove')")
+    _dialog(page).locator("#confirm-ok").click()
+    expect(page.locator(".message.success")).to_be_visible()
+    assert not CalendarOverride.objects.filter(pk=day.pk).exists()
+
+
 def test_it_asks_before_a_final_step_and_names_it(page, world):
     login(page, "pat")
     app = world.apps["submitted"]

@@ -81,3 +81,19 @@ def test_a_duplicate_erp_key_through_full_clean_is_beside_its_field():
         save_validated(Shipment(supplier=SupplierFactory(), reference="BL-3", external_ref="ERP-3"))
     assert list(exc.value.message_dict) == ["external_ref"]
     assert "Constraint" not in str(exc.value)
+
+
+def test_the_import_reports_a_write_the_database_refused_as_a_row_error_in_words():
+    from core.spreadsheets import ImportResult, Row, RowError, column_for_key, run_import
+
+    ship = ShipmentFactory()
+    rows = [Row(2, {"reference": ship.reference, "planned_ship_date": "2026-02-01", "eta": "2026-01-01"})]
+
+    def call():
+        Shipment.objects.filter(pk=ship.pk).update(planned_ship_date=D(2026, 2, 1), eta=D(2026, 1, 1))
+
+    result = run_import([(rows, call)], commit=True, column_for=column_for_key, result=ImportResult(rows=rows))
+    assert result.errors == [RowError(2, "eta", CONSTRAINT_MESSAGES["shipment_eta_after_etd"])]
+    assert not result.committed
+    ship.refresh_from_db()
+    assert ship.eta != D(2026, 1, 1)
