@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.api.fields import valid_id
 from core.errors import field_error
@@ -28,7 +29,11 @@ def _errors(request: HttpRequest, prefix: str, exc: ValidationError) -> None:
 def application_report_decide(request: HttpRequest, pk: int) -> HttpResponse:
     """POST ``report`` (id) and ``decision`` (confirm | reject, with ``reason``)."""
     app = get_object_or_404(LicenceApplication, pk=pk)
-    back = request.POST.get("next") if request.POST.get("next", "").startswith("/") else f"/applications/{app.pk}/"
+    # Back to the page the decision was made on (the dashboard or the application), never to
+    # another site: "//host/" and "https://host/" are refused like any foreign address.
+    asked = request.POST.get("next", "")
+    safe = asked and url_has_allowed_host_and_scheme(asked, allowed_hosts={request.get_host()})
+    back = asked if safe else f"/applications/{app.pk}/"
     if request.method != "POST":
         return redirect(f"/applications/{app.pk}/")
     report = app.supplier_reports.filter(pk=valid_id(request.POST.get("report")), status=ReportStatus.HELD).first()

@@ -160,3 +160,18 @@ def test_the_portal_home_does_not_query_per_application(portal_scene, client):
     with CaptureQueriesContext(connection) as four:
         client.get(ours.home)
     assert len(four) == len(one)
+
+
+@pytest.mark.parametrize("foreign", ["//evil.example/", "https://evil.example/", "/\\evil.example"])
+def test_a_decision_goes_back_to_this_site_only(portal_scene, client, procurement, foreign):
+    ours, _ = portal_scene
+    report(client, ours, to="accepted", mofcom_number="MOFCOM-2026-0042")
+    held = SupplierReport.objects.get()
+    client.force_login(procurement)
+    response = client.post(f"/applications/{ours.app.pk}/reports/",
+                           {"report": held.pk, "decision": "confirm", "next": foreign})
+    assert response.status_code == 302 and response["Location"] == f"/applications/{ours.app.pk}/"
+    held.refresh_from_db()
+    assert held.status != "held"
+    # Its own pages are followed.
+    assert client.post(f"/applications/{ours.app.pk}/reports/", {"report": held.pk, "next": "/"})["Location"] == "/"
