@@ -545,7 +545,8 @@ def deliveries_renew_claim(token: str) -> int:
 
 
 def deliveries_sent(delivery_ids: list[int], token: str) -> int:
-    """The rows the SMTP server accepted, marked sent in one UPDATE (those this caller holds)."""
+    """The rows the SMTP server accepted, marked sent in one UPDATE (those this caller holds).
+    ``deliver_emails`` calls it after each accepted message, so a kill repeats at most one."""
     if not delivery_ids:
         return 0
     return Delivery.objects.filter(pk__in=delivery_ids, claim=token, status=DeliveryStatus.SENDING).update(
