@@ -27,8 +27,9 @@ def free_port() -> int:
 class SMTPHandler:
     """Keeps every accepted message; refuses the first ``refuse`` DATA commands with a 451."""
 
-    def __init__(self, refuse: int = 0, delay: float = 0.0, rcpt_delay: float = 0.0) -> None:
+    def __init__(self, refuse: int = 0, delay: float = 0.0, rcpt_delay: float = 0.0, on_rcpt=None) -> None:
         self.messages: list = []
+        self.on_rcpt = on_rcpt  # called with the number accepted so far, while a RCPT is held
         self.refused = 0
         self.refuse = refuse
         self.delay = delay
@@ -38,6 +39,10 @@ class SMTPHandler:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.rcpt_delay:
             time.sleep(self.rcpt_delay)  # slow before the message is handed over: nothing accepted yet
+        if self.on_rcpt:
+            with self.lock:
+                accepted = len(self.messages)
+            self.on_rcpt(accepted)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
