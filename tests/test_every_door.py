@@ -50,6 +50,7 @@ from .factories import (
 
 NOW = dt.datetime(2025, 12, 1, 4, tzinfo=dt.UTC)
 OUT_OF_RANGE = "1999-12-31 is outside the dates this product accepts (2000-01-01 to 2100-12-31)."
+AFTER_RANGE = "2101-01-01 is outside the dates this product accepts (2000-01-01 to 2100-12-31)."
 C1 = "\x9b"  # CSI, a C1 control character (openpyxl can write it; it refuses most C0 ones)
 
 
@@ -313,6 +314,11 @@ SHIPMENT_CASES = {
         ("planned_ship_date", OUT_OF_RANGE),
         (),
     ),
+    "date after the range": (
+        lambda w: shipment_record(w, planned_ship_date="2101-01-01", licence=None),
+        ("planned_ship_date", AFTER_RANGE),
+        (),
+    ),
 }
 
 
@@ -507,16 +513,18 @@ def step_ui(w, application, step, client):
 
 
 @pytest.mark.parametrize("door", ["service", "api", "ui"])
-def test_a_workflow_step_dated_out_of_range_is_refused_alike_at_every_door(world, client, door):
+@pytest.mark.parametrize("on", ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"])
+def test_a_workflow_step_dated_out_of_range_is_refused_alike_at_every_door(world, client, door, on):
+    """The dates of the finding (0001-01-01 showed 528,403 working days elapsed) and both edges."""
     with time_machine.travel(NOW, tick=False):
         application = licensing_services.application_create(**application_record(world))
-        step = {"to": "submitted", "on": "1999-12-31", "note": ""}
+        step = {"to": "submitted", "on": on, "note": ""}
         if door == "service":
             got = step_service(world, application, step)
         elif door == "api":
             got = step_api(world, application, step)
         else:
             got = step_ui(world, application, step, client)
-    assert ("on", OUT_OF_RANGE) in got, got
+    assert ("on", OUT_OF_RANGE.replace("1999-12-31", on)) in got, got
     application.refresh_from_db()
     assert application.status == "draft" and not application.events.exists()
