@@ -119,23 +119,29 @@ def test_it_asks_before_removing_a_day_from_the_working_calendar_and_names_the_d
     assert not CalendarOverride.objects.filter(pk=day.pk).exists()
 
 
-def test_it_asks_before_a_final_step_and_names_it(page, world):
+@pytest.mark.parametrize(
+    ("key", "to", "label"), [("submitted", "withdrawn", "Withdrawn"), ("due", "rejected", "Rejected")]
+)
+def test_it_asks_before_a_final_step_and_names_it(page, world, key, to, label):
     login(page, "pat")
-    app = world.apps["submitted"]
+    app = world.apps[key]
+    before = app.status
     page.goto(f"/applications/{app.pk}/")
-    page.select_option("#id_to", "withdrawn")
+    page.select_option("#id_to", to)
     page.fill("#id_on", "2025-11-28")
     page.click("text=Record step")
     dialog = _dialog(page)
-    assert "Withdrawn" in dialog.inner_text() and app.reference in dialog.inner_text()
+    assert label in dialog.inner_text() and app.reference in dialog.inner_text()
+    assert "final status" in dialog.inner_text()
     dialog.locator("text=Cancel").click()
+    expect(dialog).to_be_hidden()
     app.refresh_from_db()
-    assert app.status == "submitted"
+    assert app.status == before
     page.click("text=Record step")
     _dialog(page).locator("#confirm-ok").click()
-    expect(page.locator("h1")).to_contain_text("Withdrawn")
+    expect(page.locator("h1")).to_contain_text(label)
     app.refresh_from_db()
-    assert app.status == "withdrawn"
+    assert app.status == to
 
 
 def test_the_api_docs_render_offline_from_our_own_files(page, world):
