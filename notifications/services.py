@@ -663,6 +663,8 @@ def digest_claim(
     recovering a dead digest never sends today's before the user's digest time.
     """
     now = now or timezone.now()
+    if not get_user_model().objects.filter(pk=user_id).exists():
+        return []  # deleted after its digest was queued: its rows went with it
     pref, _ = Preference.objects.get_or_create(user_id=user_id)
     local_date = now.astimezone(user_zone(pref)).date()
     won = not left_behind_only and Preference.objects.filter(pk=pref.pk).filter(

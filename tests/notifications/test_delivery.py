@@ -289,6 +289,22 @@ def test_a_digest_whose_worker_died_mid_send_is_sent_once_by_the_redelivered_tas
 
 
 
+def test_a_digest_queued_for_a_user_deleted_since_sends_nothing_and_does_not_fail(viewer):
+    """A queued or redelivered ``send_digest`` may outlive its user: it is a no-op, not an
+    IntegrityError retried by every worker that takes it."""
+    services.preference_update(user=viewer, kinds={"decision_overdue": "digest"}, digest_hour=7, time_zone="UTC")
+    overdue_app()
+    with at(2025, 12, 8):
+        services.run_scan()
+    user_id = viewer.pk
+    viewer.delete()
+    with time_at(2025, 12, 8, 7, 10):
+        assert tasks.send_digest(user_id) == 0
+        assert tasks.send_digest(user_id, left_behind_only=True) == 0
+    assert mail.outbox == []
+    assert not Preference.objects.filter(user_id=user_id).exists()
+
+
 def test_the_sweeper_recovering_a_dead_digest_does_not_send_todays_before_the_digest_hour(viewer, settings):
     """Yesterday's digest died mid-send; the sweeper runs at 03:00, before the 07:00 digest:
     it sends the rows left behind, and today's new rows wait for 07:00."""
