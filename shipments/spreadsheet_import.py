@@ -45,6 +45,26 @@ SHIPMENT_DATES = (
 ORDER_DATES = (("order_date", "ordered"), ("needed_by", "needed by"))
 
 
+# Optional columns a file may leave out. A column the file does not have leaves the stored value
+# alone, so an older file or another system's export cannot wipe what was entered (a delivered
+# shipment put back to planned, its ETA or purchase order cleared); a blank cell clears the value.
+# The ERP key is the exception: a blank never clears it, since it is the ERP's to change (over the
+# API) and a row without one is matched on its reference instead.
+SHIPMENT_KEPT = (
+    "purchase_order", "status", "transport_mode", "planned_ship_date", "eta", "actual_ship_date", "arrived_on",
+    "held_on",
+)
+ORDER_KEPT = ("needed_by", "status")
+
+
+def _keep_what_the_file_does_not_give(row: Row, fields: dict, optional: tuple[str, ...]) -> None:
+    for name in optional:
+        if name not in row.values:
+            del fields[name]
+    if not fields.get("external_ref"):
+        fields.pop("external_ref", None)
+
+
 def _dates(fields: dict, names: tuple[tuple[str, str], ...]) -> list[tuple[str, dt.date]]:
     """The record's dates that the file gives, labelled, in the order of the columns."""
     return [(label, fields[name]) for name, label in names if fields.get(name) is not None]
@@ -136,7 +156,8 @@ SHIPMENT_COLUMNS = [
     ("item", True, "Controlled item code."),
     ("quantity", True, "Quantity of this line."),
     ("unit", False, "kg (default), t or pcs."),
-    ("external_ref", False, "Your ERP's key: updates the shipment with this key when it exists."),
+    ("external_ref", False, "Your ERP's key: updates the shipment with this key when it exists; a blank cell "
+     "keeps the key a shipment has."),
     ("purchase_order", False, "Purchase order number."),
     ("licence", False, "Licence number to draw down."),
     ("status", False, "planned (default), booked, in_transit, at_customs, held, delivered, cancelled."),
@@ -146,8 +167,7 @@ SHIPMENT_COLUMNS = [
     ("actual_ship_date", False, "YYYY-MM-DD."),
     ("arrived_on", False, "YYYY-MM-DD."),
     ("held_on", False, "YYYY-MM-DD; required when the status is held."),
-    ("customs_question", False, "What customs asked when it held the goods (the supplier sees it on the portal); "
-     "without this column a shipment keeps the question it has."),
+    ("customs_question", False, "What customs asked when it held the goods (the supplier sees it on the portal)."),
 ]
 
 
@@ -180,13 +200,12 @@ def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowE
             "held_on": p.date(first, "held_on"),
             "external_ref": first.get("external_ref"),
         }
-        # Only a file with the column sets the question (a blank cell clears it): an older file
-        # or another system's export without it must not wipe what procurement entered.
         if "customs_question" in first.values:
             fields["customs_question"] = first.get("customs_question")
+        _keep_what_the_file_does_not_give(first, fields, SHIPMENT_KEPT)
         licence = p.lookup(first, "licence", look.licences, "licence", lower=False) if first.get("licence") else None
         lines = _lines(p, group, look)
-        if fields["external_ref"]:
+        if fields.get("external_ref"):
             shipment = existing.get(fields["external_ref"])
         elif fields["supplier"] is not None:
             shipment = by_reference.get((fields["supplier"].pk, fields["reference"]))
@@ -199,7 +218,7 @@ def shipment_groups(rows: list[Row], actor) -> tuple[list, list[dict], list[RowE
                 "action": "update" if shipment else "create",
                 "supplier": fields["supplier"],
                 "licence": licence,
-                "status": fields["status"],
+                "status": fields.get("status", shipment.status if shipment else ShipmentStatus.PLANNED),
                 # The dates as read, shown in the preview so that the user sees what will be written.
                 "dates": _dates(fields, SHIPMENT_DATES),
                 "lines": lines,
@@ -255,6 +274,7 @@ def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], lis
         }
         if fields["order_date"] is None and not first.get("order_date"):
             p.fail(first, "order_date", "This value is required.")
+        _keep_what_the_file_does_not_give(first, fields, ORDER_KEPT)
         lines = _lines(p, group, look, extra=("unit_price",))
         po = look.orders.get(fields["number"])
         records.append(
@@ -263,7 +283,7 @@ def purchase_order_groups(rows: list[Row], actor) -> tuple[list, list[dict], lis
                 "key": fields["number"],
                 "action": "update" if po else "create",
                 "supplier": fields["supplier"],
-                "status": fields["status"],
+                "status": fields.get("status", po.status if po else PurchaseOrder.Status.OPEN),
                 "dates": _dates(fields, ORDER_DATES),
                 "lines": lines,
             }

@@ -241,3 +241,47 @@ def test_the_import_template_and_the_export_carry_the_customs_question(scene, pr
     rows = xlsx_rows(client.get("/shipments/?export=xlsx"))
     column = rows[0].index("Customs question")
     assert "Origin of the oxide?" in [r[column] for r in rows[1:]]
+
+
+@pytest.mark.django_db
+def test_a_file_without_some_columns_updates_only_what_it_gives(scene, procurement, client):
+    """A delivered shipment with an ERP key, an order and an ETA, re-imported from a file that has
+    only the reference, supplier and lines (an older file, another system's export): its lines
+    change and nothing else; a blank ERP key cell keeps the key, a blank ETA cell clears the ETA."""
+    client.force_login(procurement)
+    shipment = scene.shipments["fine"]  # delivered, arrived 28 Sep 2025
+    Shipment.objects.filter(pk=shipment.pk).update(external_ref="SAP-SHIP-77", purchase_order=scene.orders["ok"])
+    before = Shipment.objects.get(pk=shipment.pk)
+    body = f"reference,supplier,item,quantity\n{shipment.reference},Baotou Rare Earth Magnet Co.,DY2O3,350\n"
+    response = post_file(client, "/shipments/import/", "s.csv", body.encode())
+    assert response.status_code == 200, response.context["result"].errors
+    assert [(r["action"], r["status"]) for r in response.context["result"].records] == [("update", "delivered")]
+    client.post("/shipments/import/", {"action": "commit"})
+    after = Shipment.objects.get(pk=shipment.pk)
+    assert after.lines.get().quantity == 350
+    kept = ("status", "external_ref", "purchase_order_id", "transport_mode", "planned_ship_date", "eta",
+            "arrived_on", "licence_id")
+    assert {f: getattr(after, f) for f in kept} == {f: getattr(before, f) for f in kept}
+
+    body = (f"reference,supplier,item,quantity,external_ref,eta\n"
+            f"{shipment.reference},Baotou Rare Earth Magnet Co.,DY2O3,350,,\n")
+    client.post("/shipments/import/", {"file": SimpleUploadedFile("s.csv", body.encode())})
+    client.post("/shipments/import/", {"action": "commit"})
+    after = Shipment.objects.get(pk=shipment.pk)
+    assert after.external_ref == "SAP-SHIP-77" and after.eta is None and after.status == "delivered"
+
+
+@pytest.mark.django_db
+def test_an_order_file_without_the_status_or_need_date_columns_keeps_them(scene, procurement, client):
+    client.force_login(procurement)
+    order = scene.orders["risk"]
+    PurchaseOrder.objects.filter(pk=order.pk).update(status="closed", external_ref="SAP-PO-9")
+    before = PurchaseOrder.objects.get(pk=order.pk)
+    body = f"number,supplier,order_date,item,quantity\n{order.number},{order.supplier.name},2025-09-01,DY2O3,10\n"
+    response = post_file(client, "/purchase-orders/import/", "o.csv", body.encode())
+    assert response.status_code == 200, response.context["result"].errors
+    assert [(r["action"], r["status"]) for r in response.context["result"].records] == [("update", "closed")]
+    client.post("/purchase-orders/import/", {"action": "commit"})
+    after = PurchaseOrder.objects.get(pk=order.pk)
+    assert after.lines.get().quantity == 10
+    assert (after.status, after.needed_by, after.external_ref) == (before.status, before.needed_by, "SAP-PO-9")
