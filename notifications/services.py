@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import CharField, Exists, F, OuterRef, Q, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
@@ -544,14 +544,21 @@ def deliveries_renew_claim(token: str) -> int:
     return Delivery.objects.filter(claim=token, status=DeliveryStatus.SENDING).update(claimed_at=timezone.now())
 
 
-def deliveries_sent(delivery_ids: list[int], token: str) -> int:
-    """The rows the SMTP server accepted, marked sent in one UPDATE (those this caller holds).
-    ``deliver_emails`` calls it after each accepted message, so a kill repeats at most one."""
-    if not delivery_ids:
-        return 0
-    return Delivery.objects.filter(pk__in=delivery_ids, claim=token, status=DeliveryStatus.SENDING).update(
-        status=DeliveryStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
+def delivery_sent(delivery_id: int, token: str) -> bool:
+    """One message the SMTP server accepted, marked sent if this caller still holds it.
+    ``deliver_emails`` calls it after each accepted message, so a kill repeats at most one. One
+    parameterised statement rather than a queryset: on this path, once per email, the ORM's
+    query compiler cost four times the statement itself (1.6 ms against 0.4 ms a call, measured
+    on the benchmark machine: docs/benchmarks.md)."""
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, sent_at = %s, last_error = '' "
+            "WHERE id = %s AND claim = %s AND status = %s",
+            [DeliveryStatus.SENT, connection.ops.adapt_datetimefield_value(timezone.now()), delivery_id, token,
+             DeliveryStatus.SENDING],
+        )
+        return cursor.rowcount == 1
 
 
 def backoff_seconds(attempts: int) -> int:

@@ -141,7 +141,7 @@ def deliver_emails(delivery_ids: list[int]) -> dict:
                 counts["retry" if status == "pending" else "failed"] += 1
                 continue
             # Recorded before the next message: a kill repeats at most the one in flight.
-            services.deliveries_sent([delivery.pk], token)
+            services.delivery_sent(delivery.pk, token)
             counts["sent"] += 1
     finally:
         if connection is not None:

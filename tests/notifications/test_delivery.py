@@ -406,6 +406,9 @@ def test_delivering_a_batch_costs_two_queries_and_one_update_per_message(n, djan
     assert counts == {"sent": n, "failed": 0, "retry": 0, "skipped": 0}
     assert len(mail.outbox) == n
     assert Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENT).count() == n
+    # The raw per-message UPDATE stores an aware instant the ORM reads back as it wrote it.
+    stamps = Delivery.objects.filter(pk__in=ids).values_list("sent_at", flat=True)
+    assert all(abs(timezone.now() - stamp) < dt.timedelta(seconds=30) for stamp in stamps)
 
 
 def test_a_batch_partly_held_by_another_sender_sends_the_rest_and_leaves_those(django_assert_num_queries, settings):
