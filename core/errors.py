@@ -63,6 +63,44 @@ def constraint_errors_to_fields(exc: ValidationError) -> dict[str, list]:
 
 
 _KEY_COLUMNS = re.compile(r"Key \(([^)]*)\)=")
+# SQLite names a CHECK constraint it refused, and a UNIQUE one only by its columns.
+_SQLITE_CHECK = re.compile(r"CHECK constraint failed: (\w+)")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (\w+\.\w+(?:, \w+\.\w+)*)")
+
+
+def _unique_constraint_on(table: str, columns: list[str]) -> str:
+    """The name of the model's UniqueConstraint on exactly these columns, or ''."""
+    from django.apps import apps
+    from django.db.models import UniqueConstraint
+
+    for model in apps.get_models():
+        if model._meta.db_table != table:
+            continue
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.fields and [
+                model._meta.get_field(name).column for name in constraint.fields
+            ] == columns:
+                return constraint.name
+    return ""
+
+
+def _refused_by(exc: Exception) -> tuple[str, bool, list[str]]:
+    """(constraint name, unique?, key columns) of an IntegrityError, as far as the database says."""
+    cause = getattr(exc, "__cause__", None)
+    diag = getattr(cause, "diag", None)
+    if diag is not None:  # PostgreSQL
+        match = _KEY_COLUMNS.search(getattr(diag, "message_detail", None) or "")
+        columns = [c.strip().strip('"') for c in match[1].split(",")] if match else []
+        name = getattr(diag, "constraint_name", None) or ""
+        return name, getattr(cause, "sqlstate", None) == "23505" or name in UNIQUE_CONSTRAINTS, columns
+    text = str(cause or exc)
+    if match := _SQLITE_CHECK.search(text):
+        return match[1], match[1] in UNIQUE_CONSTRAINTS, []
+    if match := _SQLITE_UNIQUE.search(text):
+        pairs = [column.split(".", 1) for column in match[1].split(", ")]
+        columns = [column for _, column in pairs]
+        return _unique_constraint_on(pairs[0][0], columns), True, columns
+    return "", False, []
 
 
 def integrity_error(exc: Exception) -> DomainError:
@@ -70,17 +108,12 @@ def integrity_error(exc: Exception) -> DomainError:
     the registered constraint's field and message (a duplicate key: ConflictError, 409), or for
     a column's own UNIQUE the column named in words. Nothing else is known: a non-field error
     in words, never the constraint's name or the database's text."""
-    diag = getattr(getattr(exc, "__cause__", None), "diag", None)
-    name = getattr(diag, "constraint_name", None) or ""
-    sqlstate = getattr(getattr(exc, "__cause__", None), "sqlstate", None)
-    unique = sqlstate == "23505" or name in UNIQUE_CONSTRAINTS
+    name, unique, columns = _refused_by(exc)
     cls = ConflictError if unique else DomainError
     if name in CONSTRAINT_FIELDS:
         code = "unique" if unique else "constraint"
         return field_error(CONSTRAINT_FIELDS[name], CONSTRAINT_MESSAGES[name], code=code, cls=cls)
     if unique:
-        match = _KEY_COLUMNS.search(getattr(diag, "message_detail", None) or "")
-        columns = [c.strip().strip('"') for c in match[1].split(",")] if match else []
         if len(columns) == 1 and columns[0].isidentifier():
             field = columns[0].removesuffix("_id")
             label = field.replace("_", " ")
