@@ -78,6 +78,21 @@ def services_broker() -> str:
     return app.conf.broker_url
 
 
+def late_shipment_deliveries(n: int, users, mode: str = "immediate") -> list[int]:
+    """n "shipment late" alerts, each delivered to every user in ``mode``: the delivery ids."""
+    batch = uuid.uuid4()
+    today = clock.today()
+    Alert.objects.bulk_create([
+        Alert(kind=Kind.SHIPMENT_LATE, subject_type="shipment", subject_id=i, threshold=f"eta@{today}",
+              alerted_on=today, batch=batch, message=f"Shipment {i} is late.", url=f"/shipments/{i}/")
+        for i in range(n)
+    ])
+    deliveries = Delivery.objects.bulk_create([
+        Delivery(alert=a, user=u, mode=mode) for a in Alert.objects.filter(batch=batch) for u in users
+    ])
+    return sorted(d.pk for d in deliveries)
+
+
 def test_a_scan_queued_behind_a_backlog_of_deliveries_runs_while_the_backlog_waits(start_worker, record_property,
                                                                                   settings):
     """1,000 emails to a slow server (about 10 s of sending), then a scan queued: it runs on the
@@ -92,14 +107,7 @@ def test_a_scan_queued_behind_a_backlog_of_deliveries_runs_while_the_backlog_wai
                 {"to": "accepted", "on": today - dt.timedelta(days=120)}],
     )
     viewer = UserFactory(username="vic", role=Role.VIEWER)
-    batch = uuid.uuid4()
-    Alert.objects.bulk_create([
-        Alert(kind=Kind.SHIPMENT_LATE, subject_type="shipment", subject_id=n, threshold=f"eta@{today}",
-              alerted_on=today, batch=batch, message=f"Shipment {n} is late.", url=f"/shipments/{n}/")
-        for n in range(1000)
-    ])
-    Delivery.objects.bulk_create([Delivery(alert=a, user=viewer) for a in Alert.objects.filter(batch=batch)])
-    ids = list(Delivery.objects.order_by("id").values_list("id", flat=True))
+    ids = late_shipment_deliveries(1000, [viewer])
     with SMTPServer(delay=0.01) as smtp:
         start_worker(smtp.url, default_recovery=True)
         tasks.queue_emails(ids)
@@ -129,15 +137,7 @@ def test_a_worker_killed_mid_batch_sends_every_delivery_once(start_worker, recor
     millisecond) is stated in docs/alerts.md; a repeat from it has the same Message-ID."""
     settings.ALERT_CLAIM_TIMEOUT = 60  # the default, here as in the workers
     user = UserFactory(username="ana", role=Role.VIEWER)
-    batch = uuid.uuid4()
-    today = clock.today()
-    Alert.objects.bulk_create([
-        Alert(kind=Kind.SHIPMENT_LATE, subject_type="shipment", subject_id=n, threshold=f"eta@{today}",
-              alerted_on=today, batch=batch, message=f"Shipment {n} is late.", url=f"/shipments/{n}/")
-        for n in range(200)
-    ])
-    Delivery.objects.bulk_create([Delivery(alert=a, user=user) for a in Alert.objects.filter(batch=batch)])
-    ids = list(Delivery.objects.order_by("id").values_list("id", flat=True))
+    ids = late_shipment_deliveries(200, [user])
     workers: list = []
     killed: list[tuple[float, int]] = []
 
@@ -176,16 +176,7 @@ def test_a_worker_killed_mid_digest_run_leaves_every_digest_sent_once(start_work
     users = [UserFactory(username=f"d{n}", role=Role.VIEWER) for n in range(30)]
     for user in users:
         services.preference_update(user=user, kinds={Kind.SHIPMENT_LATE: "digest"}, time_zone="UTC", digest_hour=0)
-    batch = uuid.uuid4()
-    today = clock.today()
-    Alert.objects.bulk_create([
-        Alert(kind=Kind.SHIPMENT_LATE, subject_type="shipment", subject_id=n, threshold=f"eta@{today}",
-              alerted_on=today, batch=batch, message=f"Shipment {n} is late.", url=f"/shipments/{n}/")
-        for n in range(3)
-    ])
-    Delivery.objects.bulk_create([
-        Delivery(alert=a, user=u, mode="digest") for a in Alert.objects.filter(batch=batch) for u in users
-    ])
+    late_shipment_deliveries(3, users, mode="digest")
     with SMTPServer(rcpt_delay=0.3) as smtp:  # ~9 s for the 30 digests
         worker = start_worker(smtp.url, default_recovery=True)
         tasks.send_digests.delay()

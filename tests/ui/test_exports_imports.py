@@ -243,6 +243,14 @@ def test_the_import_template_and_the_export_carry_the_customs_question(scene, pr
     assert "Origin of the oxide?" in [r[column] for r in rows[1:]]
 
 
+def preview_and_commit(client, url: str, body: str) -> list[tuple[str, str]]:
+    """Preview a CSV (it must be clean), commit it: the preview's (action, status) per record."""
+    response = post_file(client, url, "file.csv", body.encode())
+    assert response.status_code == 200, response.context["result"].errors
+    client.post(url, {"action": "commit"})
+    return [(r["action"], r["status"]) for r in response.context["result"].records]
+
+
 @pytest.mark.django_db
 def test_a_file_without_some_columns_updates_only_what_it_gives(scene, procurement, client):
     """A delivered shipment with an ERP key, an order and an ETA, re-imported from a file that has
@@ -253,10 +261,7 @@ def test_a_file_without_some_columns_updates_only_what_it_gives(scene, procureme
     Shipment.objects.filter(pk=shipment.pk).update(external_ref="SAP-SHIP-77", purchase_order=scene.orders["ok"])
     before = Shipment.objects.get(pk=shipment.pk)
     body = f"reference,supplier,item,quantity\n{shipment.reference},Baotou Rare Earth Magnet Co.,DY2O3,350\n"
-    response = post_file(client, "/shipments/import/", "s.csv", body.encode())
-    assert response.status_code == 200, response.context["result"].errors
-    assert [(r["action"], r["status"]) for r in response.context["result"].records] == [("update", "delivered")]
-    client.post("/shipments/import/", {"action": "commit"})
+    assert preview_and_commit(client, "/shipments/import/", body) == [("update", "delivered")]
     after = Shipment.objects.get(pk=shipment.pk)
     assert after.lines.get().quantity == 350
     kept = ("status", "external_ref", "purchase_order_id", "transport_mode", "planned_ship_date", "eta",
@@ -265,8 +270,7 @@ def test_a_file_without_some_columns_updates_only_what_it_gives(scene, procureme
 
     body = (f"reference,supplier,item,quantity,external_ref,eta\n"
             f"{shipment.reference},Baotou Rare Earth Magnet Co.,DY2O3,350,,\n")
-    client.post("/shipments/import/", {"file": SimpleUploadedFile("s.csv", body.encode())})
-    client.post("/shipments/import/", {"action": "commit"})
+    preview_and_commit(client, "/shipments/import/", body)
     after = Shipment.objects.get(pk=shipment.pk)
     assert after.external_ref == "SAP-SHIP-77" and after.eta is None and after.status == "delivered"
 
@@ -278,10 +282,7 @@ def test_an_order_file_without_the_status_or_need_date_columns_keeps_them(scene,
     PurchaseOrder.objects.filter(pk=order.pk).update(status="closed", external_ref="SAP-PO-9")
     before = PurchaseOrder.objects.get(pk=order.pk)
     body = f"number,supplier,order_date,item,quantity\n{order.number},{order.supplier.name},2025-09-01,DY2O3,10\n"
-    response = post_file(client, "/purchase-orders/import/", "o.csv", body.encode())
-    assert response.status_code == 200, response.context["result"].errors
-    assert [(r["action"], r["status"]) for r in response.context["result"].records] == [("update", "closed")]
-    client.post("/purchase-orders/import/", {"action": "commit"})
+    assert preview_and_commit(client, "/purchase-orders/import/", body) == [("update", "closed")]
     after = PurchaseOrder.objects.get(pk=order.pk)
     assert after.lines.get().quantity == 10
     assert (after.status, after.needed_by, after.external_ref) == (before.status, before.needed_by, "SAP-PO-9")
